@@ -1,0 +1,1 @@
+"""PeerLine: an SMS and voice line for peer support in recovery."""

@@ -1,0 +1,91 @@
+"""Process a contact's inbound texts one at a time, in arrival order, exactly once.
+
+A worker takes the contact's lock and works through its pending texts oldest first. Each text
+is handled in one transaction that marks it processed and records its replies in the outbox,
+so a crash either loses nothing or has done everything. After releasing the lock the worker
+looks once more: a text that arrived while another worker held the lock is never stranded.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import select, update
+
+from service.adapters import contacts, outbox
+from service.adapters.db import rows_changed
+from service.adapters.intake import body_of
+from service.adapters.models import Contact, InboundMessage
+from service.adapters.runtime import Runtime
+from service.core import inbound
+
+log = logging.getLogger(__name__)
+
+
+def _next_pending(rt: Runtime, contact_id: int) -> int | None:
+    with rt.db.session() as session:
+        return session.scalar(
+            select(InboundMessage.id)
+            .where(InboundMessage.contact_id == contact_id, InboundMessage.processed_at.is_(None))
+            .order_by(InboundMessage.id)
+            .limit(1)
+        )
+
+
+def process_contact(rt: Runtime, contact_id: int) -> int:
+    """Process every pending text of this contact; return how many this call handled."""
+    handled = 0
+    while _next_pending(rt, contact_id) is not None:
+        with rt.state.contact_lock(contact_id) as lock:
+            if lock is None:
+                return handled  # the holder re-checks after it lets go
+            while (message_id := _next_pending(rt, contact_id)) is not None:
+                handled += _process_one(rt, message_id)
+                lock.reacquire()  # keep the lock alive through a long batch
+    return handled
+
+
+def _process_one(rt: Runtime, message_id: int) -> int:
+    now = rt.clock()
+    with rt.db.session() as session:
+        # Claim the text; if anyone else already processed it, do nothing at all.
+        claimed = rows_changed(
+            session.execute(
+                update(InboundMessage)
+                .where(InboundMessage.id == message_id, InboundMessage.processed_at.is_(None))
+                .values(processed_at=now)
+            )
+        )
+        if claimed != 1:
+            return 0
+        message = session.get_one(InboundMessage, message_id)
+        contact = session.get_one(Contact, message.contact_id)
+        view = inbound.Contact(id=contact.id, locale=contact.locale, opted_out=contact.opted_out)
+        decision = inbound.decide(view, body_of(rt, message), now, rt.handler)
+        created = []
+        for effect in decision.effects:
+            if isinstance(effect, inbound.SetOptOut):
+                contacts.set_opt_out(session, contact, effect.opted_out, effect.reason, now)
+                if effect.opted_out:
+                    outbox.cancel_pending(session, contact.id, now)
+            elif isinstance(effect, inbound.Reply):
+                created.append(
+                    outbox.add(
+                        session,
+                        rt.cipher,
+                        contact_id=contact.id,
+                        line_number=message.line_number,
+                        body=effect.text,
+                        now=now,
+                        in_reply_to=message.id,
+                        kind=outbox.OPT_OUT_CONFIRMATION if effect.confirms_opt_out else outbox.REPLY,
+                    )
+                )
+        session.flush()
+        outbound_ids = [row.id for row in created]
+    log.info(
+        "inbound processed",
+        extra={"inbound_id": message_id, "contact_id": view.id, "replies": len(outbound_ids)},
+    )
+    outbox.dispatch(rt, outbound_ids)
+    return 1

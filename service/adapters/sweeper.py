@@ -1,0 +1,44 @@
+"""Find work that fell between the cracks (a killed worker, Redis away) and queue it again.
+
+Every job is idempotent, so queueing something twice costs a little time and nothing else.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from service.adapters.models import InboundMessage, OutboundMessage
+from service.adapters.runtime import Runtime
+
+INBOUND_GRACE = timedelta(seconds=10)  # a fresh text is normally picked up within this
+PENDING_GRACE = timedelta(seconds=30)
+CLAIMED_GRACE = timedelta(seconds=60)  # longer than any send call can take
+
+
+def sweep(rt: Runtime) -> dict[str, int]:
+    now = rt.clock()
+    with rt.db.session() as session:
+        contact_ids = session.scalars(
+            select(InboundMessage.contact_id)
+            .where(InboundMessage.processed_at.is_(None), InboundMessage.received_at < now - INBOUND_GRACE)
+            .distinct()
+        ).all()
+        pending = session.scalars(
+            select(OutboundMessage.id).where(
+                OutboundMessage.status == "pending", OutboundMessage.next_attempt_at < now - PENDING_GRACE
+            )
+        ).all()
+        claimed = session.scalars(
+            select(OutboundMessage.id).where(
+                OutboundMessage.status == "claimed", OutboundMessage.claimed_at < now - CLAIMED_GRACE
+            )
+        ).all()
+    for contact_id in contact_ids:
+        rt.jobs.process_contact(contact_id)
+    for outbound_id in pending:
+        rt.jobs.send_outbound(outbound_id)
+    for outbound_id in claimed:
+        rt.jobs.verify_outbound(outbound_id)
+    return {"contacts": len(contact_ids), "pending": len(pending), "claimed": len(claimed)}

@@ -1,0 +1,79 @@
+"""Decide what one inbound text does: keywords first, then the conversation handler.
+
+This is the seam the flow engine drops into: `ConversationHandler` takes the contact and the
+text and returns effects. Until flows exist, `WelcomeHandler` answers with a plain welcome.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+from service.core import replies
+from service.core.keywords import Keyword, classify
+
+
+@dataclass(frozen=True)
+class Contact:
+    """What the decision needs to know about the texter: never the phone number."""
+
+    id: int
+    locale: str | None
+    opted_out: bool
+
+
+@dataclass(frozen=True)
+class Reply:
+    """Send this text back to the texter on the number they wrote to."""
+
+    text: str
+    confirms_opt_out: bool = False  # the one message an opted-out number may still get
+
+
+@dataclass(frozen=True)
+class SetOptOut:
+    opted_out: bool
+    reason: str  # "keyword" for STOP/START; carriers give other reasons elsewhere
+
+
+Effect = Reply | SetOptOut
+
+
+@dataclass
+class Decision:
+    effects: list[Effect] = field(default_factory=list)
+
+
+class ConversationHandler(Protocol):
+    def handle(self, contact: Contact, text: str, now: datetime) -> list[Effect]: ...
+
+
+class WelcomeHandler:
+    """Stand-in conversation until the flow engine lands: a warm, plain welcome."""
+
+    def handle(self, contact: Contact, text: str, now: datetime) -> list[Effect]:
+        return [Reply(replies.text(replies.WELCOME, contact.locale))]
+
+
+def decide(contact: Contact, text: str, now: datetime, handler: ConversationHandler) -> Decision:
+    """Return the effects of one inbound text. Opt-out and help words win over any flow."""
+    keyword = classify(text, opted_out=contact.opted_out)
+    if keyword is not None:
+        kind, said_in = keyword
+        locale = contact.locale or said_in
+        if kind is Keyword.OPT_OUT:
+            if contact.opted_out:
+                return Decision()  # one confirmation at most
+            confirmation = Reply(replies.text(replies.OPTED_OUT, locale), confirms_opt_out=True)
+            return Decision([SetOptOut(True, "keyword"), confirmation])
+        if kind is Keyword.OPT_IN:
+            if not contact.opted_out:
+                return Decision([Reply(replies.text(replies.OPTED_IN, locale))])
+            return Decision([SetOptOut(False, "keyword"), Reply(replies.text(replies.OPTED_IN, locale))])
+        if contact.opted_out:
+            return Decision()  # nothing is sent to an opted-out number, help included
+        return Decision([Reply(replies.text(replies.HELP, locale))])
+    if contact.opted_out:
+        return Decision()  # an opted-out person's texts are kept, never answered
+    return Decision(handler.handle(contact, text, now))

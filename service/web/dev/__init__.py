@@ -1,0 +1,1 @@
+"""Dev-only tools: the dev phone and the Twilio REST stand-in (registered in dev mode only)."""
