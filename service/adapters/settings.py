@@ -21,6 +21,27 @@ SECRETS: dict[str, Callable[[], str]] = {
     "PEERLINE_DATA_KEY": lambda: secrets.token_urlsafe(32),
 }
 REQUIRED_IN_PRODUCTION = (*SECRETS, "DATABASE_URL", "REDIS_URL", "PEERLINE_NUMBERS", "PUBLIC_BASE_URL")
+# Every setting PeerLine reads, for docs and for checking deployment files against.
+SETTING_NAMES = (
+    "PEERLINE_ENV",
+    "PEERLINE_DATA_DIR",
+    "DATABASE_URL",
+    "REDIS_URL",
+    "TWILIO_ACCOUNT_SID",
+    "TWILIO_AUTH_TOKEN",
+    "TWILIO_API_BASE_URL",
+    "PEERLINE_NUMBERS",
+    "PUBLIC_BASE_URL",
+    "PEERLINE_SECRET_KEY",
+    "PEERLINE_DATA_KEY",
+    "PEERLINE_ONCALL_NUMBERS",
+    "PEERLINE_DEMO_PEERS",
+    "PEERLINE_TRUSTED_PROXY_HOPS",
+    "PEERLINE_SEND_RATE",
+    "PEERLINE_WORKERS",
+    "PEERLINE_PORT",
+    "PEERLINE_LOG_LEVEL",
+)
 DEV_NUMBER = "+15005550006"  # Twilio's magic "valid" test number: never a real person
 DEV_PORT = 5000
 
