@@ -53,6 +53,10 @@ class Runtime:
             self._sender = TwilioSender(s.twilio_account_sid, s.twilio_auth_token, s.twilio_api_base_url)
         return self._sender
 
+    @sender.setter
+    def sender(self, sender: TwilioSender) -> None:
+        self._sender = sender
+
     def close(self) -> None:
         self.redis.close()
         self.db.engine.dispose()

@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from service.core import replies
+from service.core.inbound import Contact, Reply, SetOptOut, WelcomeHandler, decide
+
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+
+
+def run(text, opted_out=False, locale=None):
+    return decide(Contact(id=1, locale=locale, opted_out=opted_out), text, NOW, WelcomeHandler()).effects
+
+
+def test_ordinary_text_gets_the_welcome():
+    assert run("hello") == [Reply(replies.WELCOME["en"])]
+
+
+def test_stop_opts_out_with_one_confirmation():
+    assert run("STOP") == [SetOptOut(True, "keyword"), Reply(replies.OPTED_OUT["en"], confirms_opt_out=True)]
+
+
+def test_second_stop_is_silent():
+    assert run("STOP", opted_out=True) == []
+
+
+def test_opted_out_person_gets_nothing_for_ordinary_text_or_help():
+    assert run("hello?", opted_out=True) == []
+    assert run("HELP", opted_out=True) == []
+
+
+def test_start_resubscribes():
+    assert run("START", opted_out=True) == [SetOptOut(False, "keyword"), Reply(replies.OPTED_IN["en"])]
+
+
+def test_help_answers_in_the_language_it_was_asked():
+    assert run("HELP") == [Reply(replies.HELP["en"])]
+    assert run("AYUDA") == [Reply(replies.HELP["es"])]
+
+
+def test_known_locale_wins_over_the_keyword_language():
+    assert run("STOP", locale="es")[1] == Reply(replies.OPTED_OUT["es"], confirms_opt_out=True)
+
+
+def test_a_sentence_with_stop_in_it_goes_to_the_conversation():
+    assert run("I want to stop drinking") == [Reply(replies.WELCOME["en"])]
