@@ -43,27 +43,22 @@ def send(rt: Runtime, outbound_id: int) -> str:
         row = session.get(OutboundMessage, outbound_id)
         if row is None or row.status != "pending":
             return "skipped"
-        contact = session.get_one(Contact, row.contact_id)
-        if contact.opted_out and row.kind != OPT_OUT_CONFIRMATION:
-            row.status, row.updated_at = "cancelled", rt.clock()
-            return "cancelled"
-        to, from_ = contacts.phone_of(rt.cipher, contact), row.line_number
-        body, attempts = body_of(rt.cipher, row), row.attempts
+        line_number = row.line_number
 
-    wait = rt.state.reserve_send_slot(_number_index(rt, from_), rt.settings.send_rate_per_number)
+    wait = rt.state.reserve_send_slot(_number_index(rt, line_number), rt.settings.send_rate_per_number)
     if wait > MAX_THROTTLE_SLEEP:
         rt.jobs.send_outbound(outbound_id, at=rt.clock() + timedelta(seconds=wait))
         return "deferred"
     time.sleep(wait)
 
-    if not _transition(
-        rt, outbound_id, "pending", status="claimed", claimed_at=rt.clock(), attempts=attempts + 1
-    ):
-        return "skipped"
+    claimed = _claim(rt, outbound_id)
+    if isinstance(claimed, str):
+        return claimed
+    to, from_, body, attempts = claimed
     try:
         result = rt.sender.send(to, from_, body, rt.settings.public_base_url + "/twilio/status")
     except TwilioRestException as error:
-        return _rejected(rt, outbound_id, attempts + 1, error)
+        return _rejected(rt, outbound_id, attempts, error)
     except Exception:
         # Connection dropped or timed out: Twilio may or may not have taken it. Ask before resending.
         log.exception("send outcome unknown", extra={"outbound_id": outbound_id})
@@ -72,6 +67,22 @@ def send(rt: Runtime, outbound_id: int) -> str:
     _transition(rt, outbound_id, "claimed", status=result.status, twilio_sid=result.sid)
     log.info("sent", extra={"outbound_id": outbound_id, "status": result.status})
     return result.status
+
+
+def _claim(rt: Runtime, outbound_id: int) -> tuple[str, str, str, int] | str:
+    """Mark the row as being sent, just before the call; checks opt-out at the last moment."""
+    with rt.db.session() as session:
+        row = session.get(OutboundMessage, outbound_id, with_for_update=True)
+        if row is None or row.status != "pending":
+            return "skipped"
+        contact = session.get_one(Contact, row.contact_id)
+        now = rt.clock()
+        if contact.opted_out and row.kind != OPT_OUT_CONFIRMATION:
+            row.status, row.updated_at = "cancelled", now
+            return "cancelled"
+        row.status, row.claimed_at, row.updated_at = "claimed", now, now
+        row.attempts += 1
+        return contacts.phone_of(rt.cipher, contact), row.line_number, body_of(rt.cipher, row), row.attempts
 
 
 def _rejected(rt: Runtime, outbound_id: int, attempts: int, error: TwilioRestException) -> str:

@@ -61,7 +61,10 @@ def tampered_cases():
         "parameter removed": (removed, sig),
         "signed for another URL": (base, signature(AUTH_TOKEN, "https://evil.example.org/twilio/sms", base)),
         "signed for another route": (base, signature(AUTH_TOKEN, PUBLIC_BASE_URL + "/twilio/status", base)),
-        "signed with another token": (base, signature("not-the-token", PUBLIC_BASE_URL + "/twilio/sms", base)),
+        "signed with another token": (
+            base,
+            signature("not-the-token", PUBLIC_BASE_URL + "/twilio/sms", base),
+        ),
     }
 
 
@@ -78,13 +81,21 @@ def test_unsigned_or_tampered_requests_are_refused_before_anything_is_written(cl
 def test_query_string_is_part_of_the_signed_url(client, runtime):
     params = inbound_params(CALLER, "hello")
     good = signature(AUTH_TOKEN, PUBLIC_BASE_URL + "/twilio/sms?line=main", params)
-    assert client.post("/twilio/sms?line=main", data=params, headers={"X-Twilio-Signature": good}).status_code == 200
-    assert client.post("/twilio/sms?line=other", data=params, headers={"X-Twilio-Signature": good}).status_code == 403
+    assert (
+        client.post("/twilio/sms?line=main", data=params, headers={"X-Twilio-Signature": good}).status_code
+        == 200
+    )
+    assert (
+        client.post("/twilio/sms?line=other", data=params, headers={"X-Twilio-Signature": good}).status_code
+        == 403
+    )
 
 
 def test_json_body_is_refused(client, runtime):
     sig = signature(AUTH_TOKEN, PUBLIC_BASE_URL + "/twilio/sms", {})
-    response = client.post("/twilio/sms", json=inbound_params(CALLER, "x"), headers={"X-Twilio-Signature": sig})
+    response = client.post(
+        "/twilio/sms", json=inbound_params(CALLER, "x"), headers={"X-Twilio-Signature": sig}
+    )
     assert response.status_code == 403
     assert stored(runtime) == 0
 

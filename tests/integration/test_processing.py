@@ -61,7 +61,9 @@ def test_stop_confirms_once_then_silence_until_start(client, runtime):
     run_jobs(runtime)
     assert sender.bodies_to(SEEKER)[2:] == [replies.OPTED_IN["en"], replies.HELP["en"]]
     with runtime.db.session() as session:
-        history = session.execute(select(OptOutEvent.opted_out, OptOutEvent.reason).order_by(OptOutEvent.id)).all()
+        history = session.execute(
+            select(OptOutEvent.opted_out, OptOutEvent.reason).order_by(OptOutEvent.id)
+        ).all()
     assert [tuple(row) for row in history] == [(True, "keyword"), (False, "keyword")]
 
 
@@ -101,7 +103,9 @@ def test_fifty_texts_posted_at_once_are_processed_in_order_exactly_once(app, run
         list(pool.map(lambda body: text(app.test_client(), SEEKER, body), bodies))
     run_jobs(runtime)
     with runtime.db.session() as session:
-        arrival = [body_of(runtime, m) for m in session.scalars(select(InboundMessage).order_by(InboundMessage.id))]
+        arrival = [
+            body_of(runtime, m) for m in session.scalars(select(InboundMessage).order_by(InboundMessage.id))
+        ]
         assert session.scalar(select(func.count()).where(InboundMessage.processed_at.is_(None))) == 0
     seen = [t for _, t in handler.seen]
     assert sorted(arrival) == sorted(bodies)

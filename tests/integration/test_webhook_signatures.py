@@ -32,8 +32,9 @@ VECTORS = [  # (PUBLIC_BASE_URL, expected signature)
 
 
 def vector_app(runtime, public_base_url: str) -> Flask:
-    settings = dataclasses.replace(runtime.settings, twilio_auth_token=VECTOR_TOKEN,
-                                   public_base_url=public_base_url)
+    settings = dataclasses.replace(
+        runtime.settings, twilio_auth_token=VECTOR_TOKEN, public_base_url=public_base_url
+    )
     app = create_app(runtime=dataclasses.replace(runtime, settings=settings))
 
     @app.post("/myapp.php")
@@ -47,7 +48,9 @@ def vector_app(runtime, public_base_url: str) -> Flask:
 @pytest.mark.parametrize(("base_url", "expected"), VECTORS)
 def test_published_vectors_pass_our_check(runtime, base_url, expected):
     client = vector_app(runtime, base_url).test_client()
-    response = client.post("/myapp.php?foo=1&bar=2", data=VECTOR_PARAMS, headers={"X-Twilio-Signature": expected})
+    response = client.post(
+        "/myapp.php?foo=1&bar=2", data=VECTOR_PARAMS, headers={"X-Twilio-Signature": expected}
+    )
     assert response.status_code == 200
     assert response.get_data(as_text=True) == "accepted"
 
@@ -65,8 +68,11 @@ def test_published_vectors_pass_our_check(runtime, base_url, expected):
 def test_published_vector_tampered_is_refused(runtime, change):
     client = vector_app(runtime, "https://mycompany.com").test_client()
     url = "/myapp.php" + change.get("query", "?foo=1&bar=2")
-    response = client.post(url, data=change.get("params", VECTOR_PARAMS),
-                           headers={"X-Twilio-Signature": "RSOYDt4T1cUTdK1PDd93/VVr8B8="})
+    response = client.post(
+        url,
+        data=change.get("params", VECTOR_PARAMS),
+        headers={"X-Twilio-Signature": "RSOYDt4T1cUTdK1PDd93/VVr8B8="},
+    )
     assert response.status_code == 403
 
 
@@ -86,7 +92,11 @@ def test_trusted_proxy_hop_supplies_the_public_url(runtime):
     client = create_app(runtime=dataclasses.replace(runtime, settings=settings)).test_client()
     params = inbound_params("+15551230001", "hello")
     sig = signature(AUTH_TOKEN, "https://line.example.net/twilio/sms", params)
-    proxied = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "line.example.net", "X-Twilio-Signature": sig}
+    proxied = {
+        "X-Forwarded-Proto": "https",
+        "X-Forwarded-Host": "line.example.net",
+        "X-Twilio-Signature": sig,
+    }
     assert client.post("/twilio/sms", data=params, headers=proxied).status_code == 200
     # Without the proxy's headers the URL differs, so the same signature is refused.
     assert client.post("/twilio/sms", data=params, headers={"X-Twilio-Signature": sig}).status_code == 403
@@ -95,5 +105,9 @@ def test_trusted_proxy_hop_supplies_the_public_url(runtime):
 def test_forwarded_headers_are_ignored_without_trusted_hops(client):
     params = inbound_params("+15551230001", "hello")
     sig = signature(AUTH_TOKEN, "https://attacker.example/twilio/sms", params)
-    headers = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "attacker.example", "X-Twilio-Signature": sig}
+    headers = {
+        "X-Forwarded-Proto": "https",
+        "X-Forwarded-Host": "attacker.example",
+        "X-Twilio-Signature": sig,
+    }
     assert client.post("/twilio/sms", data=params, headers=headers).status_code == 403

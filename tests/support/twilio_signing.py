@@ -35,8 +35,15 @@ def signature(token: str, url: str, params: Mapping[str, str]) -> str:
     return RequestValidator(token).compute_signature(url, dict(params))
 
 
-def signed_post(client, path: str, params: Mapping[str, str], *, token: str, base_url: str,
-                headers: Mapping[str, str] | None = None):
+def signed_post(
+    client,
+    path: str,
+    params: Mapping[str, str],
+    *,
+    token: str,
+    base_url: str,
+    headers: Mapping[str, str] | None = None,
+):
     """POST form params to `path`, signed for `base_url + path` as Twilio would sign them."""
     sig = signature(token, base_url + path, params)
     return client.post(path, data=dict(params), headers={"X-Twilio-Signature": sig, **(headers or {})})

@@ -9,9 +9,33 @@ import pytest
 
 CORE = Path(__file__).parents[2] / "service" / "core"
 FORBIDDEN = {
-    "flask", "werkzeug", "redis", "rq", "sqlalchemy", "alembic", "twilio", "requests", "httpx",
-    "urllib", "http", "socket", "os", "subprocess", "shutil", "pathlib", "io", "sqlite3", "time",
-    "random", "secrets", "logging", "threading", "asyncio", "multiprocessing", "tempfile", "dotenv",
+    "flask",
+    "werkzeug",
+    "redis",
+    "rq",
+    "sqlalchemy",
+    "alembic",
+    "twilio",
+    "requests",
+    "httpx",
+    "urllib",
+    "http",
+    "socket",
+    "os",
+    "subprocess",
+    "shutil",
+    "pathlib",
+    "io",
+    "sqlite3",
+    "time",
+    "random",
+    "secrets",
+    "logging",
+    "threading",
+    "asyncio",
+    "multiprocessing",
+    "tempfile",
+    "dotenv",
 }
 CLOCK_CALLS = {"now", "utcnow", "today", "time", "monotonic", "perf_counter"}
 
@@ -29,9 +53,12 @@ def imported_roots(tree: ast.AST) -> set[str]:
 def clock_reads(tree: ast.AST) -> list[str]:
     found = []
     for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-            if node.func.attr in CLOCK_CALLS:
-                found.append(f"line {node.lineno}: .{node.func.attr}()")
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in CLOCK_CALLS
+        ):
+            found.append(f"line {node.lineno}: .{node.func.attr}()")
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "open":
             found.append(f"line {node.lineno}: open()")
     return found
@@ -52,7 +79,8 @@ def test_core_module_is_pure(path: Path):
 
 
 def test_checker_catches_a_forbidden_import():
-    tree = ast.parse("import os\nfrom sqlalchemy.orm import Session\nfrom datetime import datetime\n"
-                     "x = datetime.now()\n")
+    tree = ast.parse(
+        "import os\nfrom sqlalchemy.orm import Session\nfrom datetime import datetime\nx = datetime.now()\n"
+    )
     assert imported_roots(tree) & FORBIDDEN == {"os", "sqlalchemy"}
     assert clock_reads(tree) == ["line 4: .now()"]

@@ -27,7 +27,9 @@ def test_production_with_everything_set(tmp_path):
     assert settings.twilio_api_base_url == "https://api.twilio.com"
 
 
-@pytest.mark.parametrize("missing", ["PEERLINE_DATA_KEY", "TWILIO_AUTH_TOKEN", "DATABASE_URL", "PUBLIC_BASE_URL"])
+@pytest.mark.parametrize(
+    "missing", ["PEERLINE_DATA_KEY", "TWILIO_AUTH_TOKEN", "DATABASE_URL", "PUBLIC_BASE_URL"]
+)
 def test_production_refuses_to_start_and_names_the_missing_setting(tmp_path, missing):
     environ = {k: v for k, v in PRODUCTION.items() if k != missing}
     with pytest.raises(SettingsError, match=missing):
@@ -58,8 +60,10 @@ def test_environment_wins_over_dot_env_file(tmp_path, monkeypatch):
     assert settings.numbers == ("+15005550002",)
 
 
-@pytest.mark.parametrize(("name", "value"), [("PEERLINE_SEND_RATE", "fast"), ("PEERLINE_ENV", "staging"),
-                                             ("PEERLINE_SEND_RATE", "0")])
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("PEERLINE_SEND_RATE", "fast"), ("PEERLINE_ENV", "staging"), ("PEERLINE_SEND_RATE", "0")],
+)
 def test_bad_values_are_named(tmp_path, name, value):
     with pytest.raises(SettingsError, match=name):
         load_settings(environ={"PEERLINE_DATA_DIR": str(tmp_path), name: value}, env_file=None)

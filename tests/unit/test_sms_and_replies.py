@@ -27,8 +27,12 @@ def test_segment_counts(text, encoding, segments):
     assert (counted.encoding, counted.segments) == (encoding, segments)
 
 
-TABLES = {"HELP": replies.HELP, "OPTED_OUT": replies.OPTED_OUT, "OPTED_IN": replies.OPTED_IN,
-          "WELCOME": replies.WELCOME}
+TABLES = {
+    "HELP": replies.HELP,
+    "OPTED_OUT": replies.OPTED_OUT,
+    "OPTED_IN": replies.OPTED_IN,
+    "WELCOME": replies.WELCOME,
+}
 
 
 @pytest.mark.parametrize("name", TABLES)
