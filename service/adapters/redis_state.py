@@ -12,7 +12,7 @@ from contextlib import contextmanager, suppress
 import redis
 from redis.lock import Lock
 
-LOCK_SECONDS = 30  # longer than processing one contact's batch; a dead holder frees it by then
+LOCK_SECONDS = 15  # far longer than one text takes (lock renewed per text); a dead holder frees it by then
 
 # Reserve the next send slot for a number: returns how many ms to wait before sending.
 _RESERVE_SLOT = """

@@ -14,7 +14,7 @@ from service.adapters.runtime import Runtime
 
 INBOUND_GRACE = timedelta(seconds=10)  # a fresh text is normally picked up within this
 PENDING_GRACE = timedelta(seconds=30)
-CLAIMED_GRACE = timedelta(seconds=60)  # longer than any send call can take
+CLAIMED_GRACE = timedelta(seconds=30)  # past the Twilio client timeout (10 s): the call is over
 
 
 def sweep(rt: Runtime) -> dict[str, int]:
