@@ -19,14 +19,14 @@ READY_TIMEOUT = 60.0
 
 
 def _child(args: list[str], env: dict[str, str], log_dir: Path, name: str) -> subprocess.Popen[bytes]:
-    log = open(log_dir / f"{name}.log", "ab")  # noqa: SIM115 - kept open for the child's lifetime
-    return subprocess.Popen(
-        [sys.executable, "-m", "service.cli", *args],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL,
-    )
+    with open(log_dir / f"{name}.log", "ab") as log:  # the child keeps its own copy
+        return subprocess.Popen(
+            [sys.executable, "-m", "service.cli", *args],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
 
 
 def _wait_ready(url: str, processes: list[subprocess.Popen[bytes]]) -> bool:

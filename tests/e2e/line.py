@@ -88,11 +88,12 @@ class Line:
         return self
 
     def spawn(self, name: str, args: list[str]) -> None:
-        log = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115 - lives as long as the process
-        self.processes[name] = subprocess.Popen(
-            [sys.executable, "-m", "service.cli", *args], env=self.env(), stdout=log, stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL, start_new_session=True,  # its own group: a kill takes its children too
-        )
+        with open(self.log_dir / f"{name}.log", "ab") as log:  # the child keeps its own copy
+            self.processes[name] = subprocess.Popen(
+                [sys.executable, "-m", "service.cli", *args], env=self.env(), stdout=log,
+                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                start_new_session=True,  # its own group: a kill takes its children too
+            )
 
     def kill(self, name: str, sig: int = signal.SIGKILL) -> None:
         process = self.processes.pop(name)

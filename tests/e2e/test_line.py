@@ -88,6 +88,7 @@ CANARY_TEXT = "canary-pelican-7731 relapsed last night"
 
 def test_no_phone_number_or_text_in_database_redis_or_logs(line):
     line.text(CANARY_PHONE, CANARY_TEXT)
+    wait_for(lambda: line.received_by(CANARY_PHONE), 20, "the welcome")
     line.text(CANARY_PHONE, "STOP")
     wait_for(lambda: len(line.received_by(CANARY_PHONE)) == 2, 20, "both replies")
     time.sleep(1.5)  # delivery callbacks
