@@ -13,8 +13,9 @@ import re
 import sys
 from datetime import UTC, datetime
 
-# E.164 (+ and 7-15 digits, perhaps spaced) or a bare run of 10-15 digits, not inside a word.
-PHONE_LIKE = re.compile(r"(?<![\w+])(?:\+\d[\d\s\-]{5,18}\d|\d{10,15})(?![\w])")
+# E.164 (+ or URL-encoded %2B, then 7-15 digits, perhaps spaced) or a bare run of 10-15 digits,
+# not inside a word.
+PHONE_LIKE = re.compile(r"(?:(?<![\w+])\+|%2[Bb])\d[\d\s\-]{5,18}\d(?![\w])|(?<![\w+])\d{10,15}(?![\w])")
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime"}
 
 
@@ -43,3 +44,5 @@ def configure_logging(level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    # twilio's HTTP client logs every request URL and body at INFO: numbers and texts. Never that.
+    logging.getLogger("twilio.http_client").setLevel(logging.WARNING)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from twilio.base.exceptions import TwilioRestException
+from twilio.http import HttpClient
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
@@ -23,8 +24,16 @@ class SendResult:
 class TwilioSender:
     """A thin wrapper so callers never build clients or URLs themselves."""
 
-    def __init__(self, account_sid: str, auth_token: str, api_base_url: str, timeout: float = 10.0) -> None:
-        self.client = Client(account_sid, auth_token, http_client=TwilioHttpClient(timeout=timeout))
+    def __init__(
+        self,
+        account_sid: str,
+        auth_token: str,
+        api_base_url: str,
+        timeout: float = 10.0,
+        http_client: HttpClient | None = None,
+    ) -> None:
+        transport = http_client or TwilioHttpClient(timeout=timeout)
+        self.client = Client(account_sid, auth_token, http_client=transport)
         # Point the Api domain at the configured base (Twilio's own, or the dev stand-in).
         self.client.api.base_url = api_base_url
 

@@ -90,8 +90,11 @@ class Line:
     def spawn(self, name: str, args: list[str]) -> None:
         with open(self.log_dir / f"{name}.log", "ab") as log:  # the child keeps its own copy
             self.processes[name] = subprocess.Popen(
-                [sys.executable, "-m", "service.cli", *args], env=self.env(), stdout=log,
-                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                [sys.executable, "-m", "service.cli", *args],
+                env=self.env(),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
                 start_new_session=True,  # its own group: a kill takes its children too
             )
 
@@ -112,9 +115,13 @@ class Line:
         params = inbound_params(from_, body, to=LINE_NUMBER, sid=sid)
         url = self.base_url + "/twilio/sms"
         request = urllib.request.Request(
-            url, data=urllib.parse.urlencode(params).encode(), method="POST",
-            headers={"X-Twilio-Signature": signature(AUTH_TOKEN, url, params),
-                     "Content-Type": "application/x-www-form-urlencoded"},
+            url,
+            data=urllib.parse.urlencode(params).encode(),
+            method="POST",
+            headers={
+                "X-Twilio-Signature": signature(AUTH_TOKEN, url, params),
+                "Content-Type": "application/x-www-form-urlencoded",
+            },
         )
         with urllib.request.urlopen(request, timeout=15) as response:
             return response.status

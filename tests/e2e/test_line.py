@@ -98,7 +98,7 @@ def test_no_phone_number_or_text_in_database_redis_or_logs(line):
     engine = create_engine(line.database_url)
     with engine.connect() as connection:
         for table in Base.metadata.sorted_tables:
-            rows += [repr(tuple(r)) for r in connection.execute(text(f"SELECT * FROM {table.name}"))]  # noqa: S608
+            rows += [repr(tuple(r)) for r in connection.execute(text(f"SELECT * FROM {table.name}"))]
     engine.dispose()
     database = "\n".join(rows)
     assert len(rows) > 5

@@ -26,7 +26,9 @@ def test_readyz_reports_database_and_redis(client):
 
 
 def test_readyz_fails_when_redis_is_unreachable(runtime):
-    broken = dataclasses.replace(runtime, redis=redis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.2))
+    broken = dataclasses.replace(
+        runtime, redis=redis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.2)
+    )
     response = create_app(runtime=broken).test_client().get("/readyz")
     assert response.status_code == 503
     assert response.get_json()["checks"]["redis"] != "ok"
@@ -36,8 +38,13 @@ def test_readyz_fails_when_redis_is_unreachable(runtime):
 def test_metrics_count_real_records(client, runtime):
     runtime.sender = FakeSender()
     for body in ["hello", "again"]:
-        signed_post(client, "/twilio/sms", inbound_params("+15551230001", body), token=AUTH_TOKEN,
-                    base_url=PUBLIC_BASE_URL)
+        signed_post(
+            client,
+            "/twilio/sms",
+            inbound_params("+15551230001", body),
+            token=AUTH_TOKEN,
+            base_url=PUBLIC_BASE_URL,
+        )
     before = client.get("/metrics").get_data(as_text=True)
     assert 'peerline_queue_depth{queue="inbound"} 2.0' in before
     assert "peerline_inbound_unprocessed 2.0" in before
