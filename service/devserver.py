@@ -44,43 +44,65 @@ def _wait_ready(url: str, processes: list[subprocess.Popen[bytes]]) -> bool:
     return False
 
 
-def run_dev(settings: Settings) -> int:
-    """Start Redis, migrate, start web + workers + sweeper; return an exit code when stopped."""
-    data_dir = settings.data_dir
-    log_dir = data_dir / "logs"
-    log_dir.mkdir(parents=True, exist_ok=True)
-    embedded = None
-    env = dict(os.environ, PEERLINE_ENV=settings.env, PEERLINE_DATA_DIR=str(data_dir))
-    if settings.redis_url is None:
-        embedded = EmbeddedRedis(data_dir / "redis")
-        env["REDIS_URL"] = embedded.start()
-    migrate(make_engine(settings.database_url))
+def _stop_on_signal(signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt(signum)
 
-    port = settings.public_base_url.rsplit(":", 1)[-1].split("/")[0]
-    processes = [
-        _child(["web", "--bind", f"127.0.0.1:{port}", "--workers", "2"], env, log_dir, "web"),
-        *(
-            _child(
-                ["worker", "--queues", f"{INBOUND},{DEFAULT}", "--name", f"dev-{i}-{os.getpid()}"],
-                env,
-                log_dir,
-                f"worker-{i}",
-            )
-            for i in range(1, settings.workers + 1)
-        ),
-        _child(["worker", "--queues", OUTBOUND, "--name", f"dev-send-{os.getpid()}"], env, log_dir, "sender"),
+
+def _start_line(settings: Settings, env: dict[str, str], log_dir: Path) -> list[subprocess.Popen[bytes]]:
+    """Web, the inbound workers, one sender (the per-number throttle waits there) and the sweeper."""
+    tag = os.getpid()
+    inbound_workers = [
+        _child(
+            ["worker", "--queues", f"{INBOUND},{DEFAULT}", "--name", f"dev-{i}-{tag}"],
+            env,
+            log_dir,
+            f"worker-{i}",
+        )
+        for i in range(1, settings.workers + 1)
+    ]
+    return [
+        _child(["web", "--bind", f"127.0.0.1:{settings.port}", "--workers", "2"], env, log_dir, "web"),
+        *inbound_workers,
+        _child(["worker", "--queues", OUTBOUND, "--name", f"dev-send-{tag}"], env, log_dir, "sender"),
         _child(["scheduler"], env, log_dir, "scheduler"),
     ]
+
+
+def _stop_all(processes: list[subprocess.Popen[bytes]]) -> None:
+    for process in processes:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+    for process in processes:
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def run_dev(settings: Settings) -> int:
+    """Start Redis, migrate, start web + workers + sweeper; return an exit code when stopped."""
+    # Ctrl-C or a TERM stops everything, even where the shell started us with SIGINT ignored.
+    signal.signal(signal.SIGINT, _stop_on_signal)
+    signal.signal(signal.SIGTERM, _stop_on_signal)
+    log_dir = settings.data_dir / "logs"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ, PEERLINE_ENV=settings.env, PEERLINE_DATA_DIR=str(settings.data_dir))
+    embedded = EmbeddedRedis(settings.data_dir / "redis") if settings.redis_url is None else None
+    processes: list[subprocess.Popen[bytes]] = []
     base = settings.public_base_url
     try:
-        if not _wait_ready(base + "/readyz", processes):
+        if embedded is not None:
+            env["REDIS_URL"] = embedded.start()
+        migrate(make_engine(settings.database_url))
+        processes = _start_line(settings, env, log_dir)
+        if not _wait_ready(f"http://127.0.0.1:{settings.port}/readyz", processes):
             print(f"PeerLine did not start; see the logs in {log_dir}", file=sys.stderr)
             return 1
         print(
             f"\nPeerLine is running (logs in {log_dir}).\n"
-            f"  Dev phone:  {base}/dev/phone\n"
+            f"  Dev phone:   {base}/dev/phone\n"
             f"  Line number: {', '.join(settings.numbers)}\n"
-            f"  Health:     {base}/readyz   Metrics: {base}/metrics\n"
+            f"  Health:      {base}/readyz   Metrics: {base}/metrics\n"
             "Press Ctrl-C to stop.\n",
             flush=True,
         )
@@ -92,13 +114,6 @@ def run_dev(settings: Settings) -> int:
         print("\nStopping PeerLine...", flush=True)
         return 0
     finally:
-        for process in processes:
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-        for process in processes:
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        _stop_all(processes)
         if embedded is not None:
             embedded.stop()

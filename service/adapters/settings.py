@@ -69,6 +69,7 @@ class Settings:
     send_rate_per_number: float = 1.0
     workers: int = 2
     log_level: str = "INFO"
+    port: int = DEV_PORT  # where `peerline dev` serves
 
     @property
     def is_dev(self) -> bool:
@@ -155,4 +156,5 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str | None
         send_rate_per_number=_number("PEERLINE_SEND_RATE", get("PEERLINE_SEND_RATE", ""), 1.0, 0.01),
         workers=int(_number("PEERLINE_WORKERS", get("PEERLINE_WORKERS", ""), 2, 1)),
         log_level=(get("PEERLINE_LOG_LEVEL") or "INFO").upper(),
+        port=int(_number("PEERLINE_PORT", port, DEV_PORT, 1)),
     )

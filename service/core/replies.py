@@ -25,10 +25,10 @@ OPTED_IN = {
     "es": "PeerLine: bienvenido de nuevo. Escribenos cuando quieras. Responde PARAR para salir.",
 }
 WELCOME = {
-    "en": "Hi, this is PeerLine. Thanks for reaching out. A peer who has been there will be with "
-    "you soon. In crisis, call or text 988.",
-    "es": "Hola, esto es PeerLine. Gracias por escribir. Pronto te acompanara alguien que ha vivido "
-    "algo parecido. En crisis, llama al 988.",
+    "en": "Hi, this is PeerLine, a peer support line. Thanks for reaching out, we got your message. "
+    "If you are in crisis, call or text 988.",
+    "es": "Hola, esto es PeerLine, una linea de apoyo entre pares. Gracias por escribir, recibimos "
+    "tu mensaje. En crisis, llama o textea al 988.",
 }
 
 
