@@ -6,21 +6,27 @@ import os
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cached_property
 from pathlib import Path
 from typing import Any, cast
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import CursorResult, Engine, Result, create_engine, event
+from sqlalchemy import URL, CursorResult, Engine, Result, create_engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def make_engine(url: str) -> Engine:
-    """Build an engine; SQLite gets WAL and a busy timeout so several processes can share it."""
-    if url.startswith("sqlite:///"):
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+def make_engine(url: str | URL, *, autocommit: bool = False) -> Engine:
+    """Build an engine; SQLite gets WAL and a busy timeout so several processes can share it.
+
+    `autocommit` (PostgreSQL) gives an engine for single-statement writes on the webhook's hot
+    path: no BEGIN/COMMIT and no pre-ping round trips; its callers retry a dropped connection.
+    """
+    url = make_url(url)
+    if url.get_backend_name() == "sqlite":
+        Path(url.database or "").parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"timeout": 30})
 
         @event.listens_for(engine, "connect")
@@ -38,6 +44,8 @@ def make_engine(url: str) -> Engine:
             # at once with "database is locked" instead of waiting out the busy timeout.
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
+    elif autocommit:
+        engine = create_engine(url, isolation_level="AUTOCOMMIT", pool_recycle=1800)
     else:
         engine = create_engine(url, pool_pre_ping=True)
     # A forked RQ work horse must not reuse the parent's sockets (SQLAlchemy's pooling guide).
@@ -72,6 +80,18 @@ class Database:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    @cached_property
+    def quick_writes(self) -> Engine:
+        """Where single-statement, idempotent writes go (see make_engine's `autocommit`)."""
+        if self.engine.dialect.name != "postgresql":
+            return self.engine
+        return make_engine(self.engine.url, autocommit=True)
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+        if "quick_writes" in self.__dict__ and self.quick_writes is not self.engine:
+            self.quick_writes.dispose()
 
     @contextmanager
     def session(self) -> Iterator[Session]:

@@ -40,7 +40,9 @@ class JobQueue:
         """Queue now, or at a time (moved to the queue by a worker running the RQ scheduler)."""
         queue = self.queues[queue_name]
         if at is None:
-            queue.enqueue(job, arg, result_ttl=0, failure_ttl=FAILURE_TTL)
+            with self.connection.pipeline() as pipe:  # one round trip to Redis
+                queue.enqueue(job, arg, result_ttl=0, failure_ttl=FAILURE_TTL, pipeline=pipe)
+                pipe.execute()
         else:
             queue.enqueue_at(at, job, arg, result_ttl=0, failure_ttl=FAILURE_TTL)
 

@@ -13,6 +13,7 @@ from functools import cached_property
 
 import redis
 
+from service.adapters.contact_cache import ContactIds
 from service.adapters.crypto import DataCipher
 from service.adapters.db import Database, make_engine, migrate
 from service.adapters.embedded_redis import EmbeddedRedis
@@ -43,6 +44,10 @@ class Runtime:
         return JobQueue(self.redis)
 
     @cached_property
+    def contact_ids(self) -> ContactIds:
+        return ContactIds()
+
+    @cached_property
     def state(self) -> RedisState:
         return RedisState(self.redis)
 
@@ -59,7 +64,7 @@ class Runtime:
 
     def close(self) -> None:
         self.redis.close()
-        self.db.engine.dispose()
+        self.db.dispose()
         if self.embedded_redis is not None:
             self.embedded_redis.stop()
 
