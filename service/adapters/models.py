@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    false,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -84,6 +85,10 @@ class InboundMessage(Base):
     num_media: Mapped[int] = mapped_column(Integer, default=0)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A text whose processing keeps failing is set aside after a few tries (failed=True), so it
+    # cannot hold up the texts that came after it from the same phone.
+    processing_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    failed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     __table_args__ = (Index("ix_inbound_pending", "contact_id", "processed_at", "id"),)
 
@@ -98,7 +103,8 @@ class OutboundMessage(Base):
     body_cipher: Mapped[bytes] = mapped_column(LargeBinary)
     kind: Mapped[str] = mapped_column(String(32), default="reply")
     in_reply_to: Mapped[int | None] = mapped_column(ForeignKey("inbound_messages.id"))
-    # pending -> sending -> queued/sent/delivered | undelivered/failed; or cancelled
+    # pending -> claimed (about to call Twilio) -> Twilio's statuses (queued, sent, delivered,
+    # undelivered, failed); or cancelled (opted out before it went)
     status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
     twilio_sid: Mapped[str | None] = mapped_column(String(64), unique=True)
     error_code: Mapped[int | None] = mapped_column(Integer)

@@ -20,6 +20,7 @@ from service.adapters.runtime import Runtime
 from service.core import inbound
 
 log = logging.getLogger(__name__)
+MAX_ATTEMPTS = 3
 
 
 def _next_pending(rt: Runtime, contact_id: int) -> int | None:
@@ -40,9 +41,26 @@ def process_contact(rt: Runtime, contact_id: int) -> int:
             if lock is None:
                 return handled  # the holder re-checks after it lets go
             while (message_id := _next_pending(rt, contact_id)) is not None:
-                handled += _process_one(rt, message_id)
+                handled += _process_or_set_aside(rt, message_id)
                 lock.reacquire()  # keep the lock alive through a long batch
     return handled
+
+
+def _process_or_set_aside(rt: Runtime, message_id: int) -> int:
+    """Process one text; after MAX_ATTEMPTS failures, set it aside so the phone's next texts go on."""
+    try:
+        return _process_one(rt, message_id)
+    except Exception:
+        with rt.db.session() as session:
+            message = session.get_one(InboundMessage, message_id)
+            message.processing_attempts += 1
+            give_up = message.processing_attempts >= MAX_ATTEMPTS
+            if give_up:
+                message.processed_at, message.failed = rt.clock(), True
+        log.exception("inbound processing failed", extra={"inbound_id": message_id, "set_aside": give_up})
+        if give_up:
+            return 0
+        raise  # the job fails; the sweeper tries again
 
 
 def _process_one(rt: Runtime, message_id: int) -> int:

@@ -47,7 +47,9 @@ def send(rt: Runtime, outbound_id: int) -> str:
 
     wait = rt.state.reserve_send_slot(_number_index(rt, line_number), rt.settings.send_rate_per_number)
     if wait > MAX_THROTTLE_SLEEP:
-        rt.jobs.send_outbound(outbound_id, at=rt.clock() + timedelta(seconds=wait))
+        slot = rt.clock() + timedelta(seconds=wait)
+        _transition(rt, outbound_id, "pending", next_attempt_at=slot)  # not overdue before its slot
+        rt.jobs.send_outbound(outbound_id, at=slot)
         return "deferred"
     time.sleep(wait)
 

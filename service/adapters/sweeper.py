@@ -5,10 +5,12 @@ Every job is idempotent, so queueing something twice costs a little time and not
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 
 from sqlalchemy import select
 
+from service.adapters.jobqueue import INBOUND, OUTBOUND
 from service.adapters.models import InboundMessage, OutboundMessage
 from service.adapters.runtime import Runtime
 
@@ -18,23 +20,36 @@ CLAIMED_GRACE = timedelta(seconds=30)  # past the Twilio client timeout (10 s): 
 
 
 def sweep(rt: Runtime) -> dict[str, int]:
+    """Queue again what is overdue. A queue with jobs still waiting is left alone: its overdue
+    rows are most likely in it, and queueing them again would only pile up duplicates."""
     now = rt.clock()
+    waiting = rt.jobs.depths()
+    contact_ids: Sequence[int] = []
+    pending: Sequence[int] = []
+    claimed: Sequence[int] = []
     with rt.db.session() as session:
-        contact_ids = session.scalars(
-            select(InboundMessage.contact_id)
-            .where(InboundMessage.processed_at.is_(None), InboundMessage.received_at < now - INBOUND_GRACE)
-            .distinct()
-        ).all()
-        pending = session.scalars(
-            select(OutboundMessage.id).where(
-                OutboundMessage.status == "pending", OutboundMessage.next_attempt_at < now - PENDING_GRACE
-            )
-        ).all()
-        claimed = session.scalars(
-            select(OutboundMessage.id).where(
-                OutboundMessage.status == "claimed", OutboundMessage.claimed_at < now - CLAIMED_GRACE
-            )
-        ).all()
+        if waiting[INBOUND] == 0:
+            contact_ids = session.scalars(
+                select(InboundMessage.contact_id)
+                .where(
+                    InboundMessage.processed_at.is_(None),
+                    InboundMessage.received_at < now - INBOUND_GRACE,
+                )
+                .distinct()
+            ).all()
+        if waiting[OUTBOUND] == 0:
+            pending = session.scalars(
+                select(OutboundMessage.id).where(
+                    OutboundMessage.status == "pending",
+                    OutboundMessage.next_attempt_at < now - PENDING_GRACE,
+                )
+            ).all()
+            claimed = session.scalars(
+                select(OutboundMessage.id).where(
+                    OutboundMessage.status == "claimed",
+                    OutboundMessage.claimed_at < now - CLAIMED_GRACE,
+                )
+            ).all()
     for contact_id in contact_ids:
         rt.jobs.process_contact(contact_id)
     for outbound_id in pending:

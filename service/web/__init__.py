@@ -8,6 +8,9 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from service.adapters.runtime import Runtime, build_runtime
 from service.adapters.settings import Settings, load_settings
 
+# Twilio's largest webhook (a 1,600-character text with media fields) is a few KiB.
+MAX_REQUEST_BYTES = 256 * 1024
+
 
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> Flask:
     """Build the app; every client comes from the runtime (built here if not given)."""
@@ -15,7 +18,11 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         runtime = build_runtime(settings or load_settings())
     settings = runtime.settings
     app = Flask(__name__)
-    app.config.update(SECRET_KEY=settings.secret_key, PEERLINE_ENV=settings.env)
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        PEERLINE_ENV=settings.env,
+        MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
+    )
     app.extensions["peerline"] = runtime
     if settings.trusted_proxy_hops:
         hops = settings.trusted_proxy_hops

@@ -23,9 +23,11 @@ class GunicornServer(BaseApplication):  # type: ignore[misc]
             self.cfg.set(key, value)
 
     def load(self) -> Flask:
+        from service.adapters.runtime import build_runtime
         from service.web import create_app
 
-        return create_app(self.settings)
+        # `peerline web` migrated once before forking; workers only connect.
+        return create_app(runtime=build_runtime(self.settings, migrate_schema=False))
 
 
 def serve(settings: Settings, bind: str, workers: int, threads: int) -> None:

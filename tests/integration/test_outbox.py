@@ -182,3 +182,15 @@ def test_throttle_spaces_sends_from_one_number(runtime):
     assert gaps[0] == pytest.approx(0, abs=0.05)
     assert gaps[3] == pytest.approx(1.5, abs=0.1)  # four messages at 2/s: the last waits 1.5 s
     assert runtime.state.reserve_send_slot(1, per_second=2) == pytest.approx(0, abs=0.05)  # other number
+
+
+def test_sweeper_leaves_a_busy_queue_alone(runtime):
+    """A backlog is not overdue work: queueing its rows again would only pile up duplicates."""
+    runtime.sender = FakeSender()
+    outbound_id = queue_reply(runtime)
+    runtime.jobs.send_outbound(outbound_id)  # its job is still waiting in the queue
+    long_ago = runtime.clock() - timedelta(minutes=5)
+    with runtime.db.session() as session:
+        session.execute(update(OutboundMessage).values(next_attempt_at=long_ago))
+    assert sweeper.sweep(runtime)["pending"] == 0
+    assert runtime.jobs.depths()["outbound"] == 1

@@ -6,6 +6,7 @@ import random
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 from sqlalchemy import func, select
 
 from service.adapters import processing
@@ -132,3 +133,31 @@ def test_twenty_phones_by_four_competing_workers(app, runtime):
     for contact_id in contact_ids:
         texts = [t for cid, t in handler.seen if cid == contact_id]
         assert [int(t.rsplit("#", 1)[1]) for t in texts] == [0, 1, 2, 3, 4]
+
+
+class FailingHandler:
+    """Fails on one text every time; answers the others."""
+
+    def handle(self, contact, text, now):
+        if text == "poison":
+            raise ValueError("cannot handle this text")
+        return [Reply(f"echo {text}")]
+
+
+def test_a_text_that_keeps_failing_is_set_aside_and_the_next_ones_go_on(client, runtime):
+    runtime.handler = FailingHandler()
+    runtime.sender = sender = FakeSender()
+    text(client, SEEKER, "poison")
+    text(client, SEEKER, "after")
+    for _ in range(processing.MAX_ATTEMPTS - 1):
+        with pytest.raises(ValueError):
+            processing.process_contact(runtime, 1)
+        assert sender.sent == []  # order holds: nothing after the failing text yet
+    processing.process_contact(runtime, 1)
+    run_jobs(runtime, queues=["outbound"])
+    assert sender.bodies_to(SEEKER) == ["echo after"]
+    with runtime.db.session() as session:
+        rows = session.execute(
+            select(InboundMessage.failed, InboundMessage.processing_attempts).order_by(InboundMessage.id)
+        ).all()
+    assert [tuple(r) for r in rows] == [(True, 3), (False, 0)]

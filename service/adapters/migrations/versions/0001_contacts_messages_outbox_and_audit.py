@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 01:14:08.068985
+Create Date: 2026-11-25 02:22:38.023785
 """
 
 import sqlalchemy as sa
@@ -51,6 +51,8 @@ def upgrade() -> None:
         sa.Column("num_media", sa.Integer(), nullable=False),
         sa.Column("received_at", service.adapters.models.UTCDateTime(timezone=True), nullable=False),
         sa.Column("processed_at", service.adapters.models.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("processing_attempts", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("failed", sa.Boolean(), server_default=sa.false(), nullable=False),
         sa.ForeignKeyConstraint(
             ["contact_id"],
             ["contacts.id"],
