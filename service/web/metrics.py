@@ -2,8 +2,8 @@
 
 Counts of messages by status and queue depths are read from the database and Redis when
 scraped, so they agree across every web and worker process. Webhook latency is measured in
-the web process; under gunicorn it is shared between workers through prometheus_client's
-multiprocess mode (PROMETHEUS_MULTIPROC_DIR, set by `peerline web`).
+the web process; under gunicorn every worker writes it to files that /metrics sums (prometheus_client's
+multiprocess mode: PROMETHEUS_MULTIPROC_DIR, set by `peerline web` in the data dir).
 """
 
 from __future__ import annotations

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
@@ -30,6 +33,21 @@ class GunicornServer(BaseApplication):  # type: ignore[misc]
         return create_app(runtime=build_runtime(self.settings, migrate_schema=False))
 
 
+def _worker_exited(_server: Any, worker: Any) -> None:
+    """Fold a dead worker's metrics into the totals (prometheus_client's multiprocess mode)."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)  # type: ignore[no-untyped-call]
+
+
+def metrics_dir(settings: Settings) -> Path:
+    """A fresh directory where every gunicorn worker writes its metrics, for /metrics to sum."""
+    directory = settings.data_dir / "prometheus"
+    shutil.rmtree(directory, ignore_errors=True)
+    directory.mkdir(parents=True)
+    return directory
+
+
 def serve(settings: Settings, bind: str, workers: int, threads: int) -> None:
     options = {
         "bind": bind,
@@ -43,5 +61,8 @@ def serve(settings: Settings, bind: str, workers: int, threads: int) -> None:
         "access_log_format": '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms',
         "errorlog": "-",
         "loglevel": settings.log_level.lower(),
+        "child_exit": _worker_exited,
     }
+    # Set before any worker imports prometheus_client, which reads it then.
+    os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", str(metrics_dir(settings)))
     GunicornServer(settings, options).run()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import signal
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -122,3 +123,12 @@ def test_no_phone_number_or_text_in_database_redis_or_logs(line):
         assert needle not in database
         assert needle not in "\n".join(dumped)
         assert needle not in logs
+
+
+def test_metrics_add_up_across_gunicorn_workers(line):
+    for i in range(8):  # spread over both workers by the kernel
+        assert line.text(f"+1555333{i:04d}", "hello") == 200
+    with urllib.request.urlopen(line.base_url + "/metrics", timeout=5) as response:
+        metrics = response.read().decode()
+    assert 'peerline_webhook_requests_total{code="200",path="/twilio/sms"} 8.0' in metrics
+    assert 'peerline_webhook_seconds_count{path="/twilio/sms"} 8.0' in metrics
