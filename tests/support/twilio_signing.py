@@ -7,28 +7,16 @@ from collections.abc import Mapping
 
 from twilio.request_validator import RequestValidator
 
+from service.web.dev.signed_webhooks import inbound_params as dev_inbound_params
+
 
 def message_sid() -> str:
     return "SM" + secrets.token_hex(16)
 
 
 def inbound_params(from_: str, body: str, to: str = "+15005550006", sid: str | None = None) -> dict[str, str]:
-    """The form fields Twilio posts for an inbound SMS."""
-    sid = sid or message_sid()
-    return {
-        "ToCountry": "US",
-        "SmsMessageSid": sid,
-        "NumMedia": "0",
-        "SmsSid": sid,
-        "SmsStatus": "received",
-        "Body": body,
-        "To": to,
-        "NumSegments": "1",
-        "MessageSid": sid,
-        "AccountSid": "AC" + "0" * 32,
-        "From": from_,
-        "ApiVersion": "2010-04-01",
-    }
+    """The form fields Twilio posts for an inbound SMS (the dev phone's own builder)."""
+    return dev_inbound_params(sid or message_sid(), "AC" + "0" * 32, from_, to, body, segments=1)
 
 
 def signature(token: str, url: str, params: Mapping[str, str]) -> str:
