@@ -5,34 +5,43 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Connection, LargeBinary, bindparam, text
 from sqlalchemy.orm import Session
 
+from service.adapters.contact_cache import ContactIds
 from service.adapters.crypto import DataCipher
-from service.adapters.models import AuditEvent, Contact, OptOutEvent
+from service.adapters.models import AuditEvent, Contact, OptOutEvent, UTCDateTime
 
 PHONE_CONTEXT = b"contacts.phone"
 
 
-def find_or_create(session: Session, cipher: DataCipher, phone: str, now: datetime) -> Contact:
-    """Return the contact for this number, creating it on first contact (race-safe)."""
+# Plain SQL that SQLite and PostgreSQL both speak (it runs on the webhook's hot path).
+INSERT_CONTACT = text(
+    "INSERT INTO contacts (phone_hash, phone_cipher, opted_out, created_at)"
+    " VALUES (:phone_hash, :phone_cipher, false, :created_at)"
+    " ON CONFLICT (phone_hash) DO NOTHING RETURNING id"
+).bindparams(bindparam("created_at", type_=UTCDateTime()), bindparam("phone_cipher", type_=LargeBinary()))
+FIND_CONTACT = text("SELECT id FROM contacts WHERE phone_hash = :phone_hash")
+
+
+def contact_id(
+    connection: Connection, cipher: DataCipher, cache: ContactIds, phone: str, now: datetime
+) -> int:
+    """The id of this number's contact, creating it on first contact (safe against races)."""
     phone_hash = cipher.lookup_hash(phone)
-    found = session.scalar(select(Contact).where(Contact.phone_hash == phone_hash))
-    if found is not None:
-        return found
-    contact = Contact(
-        phone_hash=phone_hash,
-        phone_cipher=cipher.encrypt(phone, PHONE_CONTEXT),
-        opted_out=False,
-        created_at=now,
-    )
-    try:
-        with session.begin_nested():
-            session.add(contact)
-    except IntegrityError:  # another request created it a moment ago
-        return session.scalars(select(Contact).where(Contact.phone_hash == phone_hash)).one()
-    return contact
+    cached = cache.get(phone_hash)
+    if cached is not None:
+        return cached
+    params = {
+        "phone_hash": phone_hash,
+        "phone_cipher": cipher.encrypt(phone, PHONE_CONTEXT),
+        "created_at": now,
+    }
+    found: int | None = connection.scalar(INSERT_CONTACT, params)
+    if found is None:  # known already (or created a moment ago by another request)
+        found = connection.scalars(FIND_CONTACT, {"phone_hash": phone_hash}).one()
+    cache.put(phone_hash, found)
+    return found
 
 
 def phone_of(cipher: DataCipher, contact: Contact) -> str:

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import redis
-from sqlalchemy import Connection, LargeBinary, bindparam, text
+from sqlalchemy import LargeBinary, bindparam, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from service.adapters.contacts import PHONE_CONTEXT
+from service.adapters import contacts
 from service.adapters.models import InboundMessage, UTCDateTime
 from service.adapters.runtime import Runtime
 
@@ -36,32 +36,11 @@ class Intake:
 
 # Plain SQL that SQLite and PostgreSQL both speak: the webhook's statements skip the ORM's
 # statement building and caching, which cost more than the database round trip itself.
-INSERT_CONTACT = text(
-    "INSERT INTO contacts (phone_hash, phone_cipher, opted_out, created_at)"
-    " VALUES (:phone_hash, :phone_cipher, false, :created_at)"
-    " ON CONFLICT (phone_hash) DO NOTHING RETURNING id"
-).bindparams(bindparam("created_at", type_=UTCDateTime()), bindparam("phone_cipher", type_=LargeBinary()))
-FIND_CONTACT = text("SELECT id FROM contacts WHERE phone_hash = :phone_hash")
 INSERT_INBOUND = text(
     "INSERT INTO inbound_messages (twilio_sid, contact_id, line_number, body_cipher, num_media, received_at)"
     " VALUES (:sid, :contact_id, :line_number, :body_cipher, :num_media, :received_at)"
     " ON CONFLICT (twilio_sid) DO NOTHING RETURNING id"
 ).bindparams(bindparam("received_at", type_=UTCDateTime()), bindparam("body_cipher", type_=LargeBinary()))
-
-
-def _contact_id(rt: Runtime, connection: Connection, phone: str, now: datetime) -> int:
-    phone_hash = rt.cipher.lookup_hash(phone)
-    cached = rt.contact_ids.get(phone_hash)
-    if cached is not None:
-        return cached
-    cipher = rt.cipher.encrypt(phone, PHONE_CONTEXT)
-    contact_id: int | None = connection.scalar(
-        INSERT_CONTACT, {"phone_hash": phone_hash, "phone_cipher": cipher, "created_at": now}
-    )
-    if contact_id is None:  # known already (or created a moment ago by another request)
-        contact_id = connection.scalars(FIND_CONTACT, {"phone_hash": phone_hash}).one()
-    rt.contact_ids.put(phone_hash, contact_id)
-    return contact_id
 
 
 def record_inbound(
@@ -97,7 +76,7 @@ def _store(
 ) -> tuple[int | None, int]:
     """One transaction: the contact's id, then the text unless its MessageSid is known."""
     with rt.db.quick_writes.begin() as connection:
-        contact_id = _contact_id(rt, connection, from_, now)
+        contact_id = contacts.contact_id(connection, rt.cipher, rt.contact_ids, from_, now)
         params = {
             "sid": sid,
             "contact_id": contact_id,

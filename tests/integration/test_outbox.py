@@ -19,10 +19,11 @@ SEEKER = "+15551230001"
 def queue_reply(runtime, body="hello from the line", phone=SEEKER) -> int:
     now = runtime.clock()
     with runtime.db.session() as session:
-        contact = contacts.find_or_create(session, runtime.cipher, phone, now)
-        session.flush()
+        contact_id = contacts.contact_id(
+            session.connection(), runtime.cipher, runtime.contact_ids, phone, now
+        )
         row = outbox.add(
-            session, runtime.cipher, contact_id=contact.id, line_number=LINE_NUMBER, body=body, now=now
+            session, runtime.cipher, contact_id=contact_id, line_number=LINE_NUMBER, body=body, now=now
         )
         session.flush()
         return row.id
