@@ -26,9 +26,11 @@ class GunicornServer(BaseApplication):  # type: ignore[misc]
             self.cfg.set(key, value)
 
     def load(self) -> Flask:
+        from service.adapters.logs import configure_logging
         from service.adapters.runtime import build_runtime
         from service.web import create_app
 
+        configure_logging(self.settings.log_level)
         # `peerline web` migrated once before forking; workers only connect.
         return create_app(runtime=build_runtime(self.settings, migrate_schema=False))
 
