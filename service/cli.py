@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import click
 
@@ -20,14 +22,19 @@ def _settings() -> Settings:
         raise click.ClickException(str(error)) from None
 
 
-def _with_redis(settings: Settings) -> tuple[Settings, EmbeddedRedis | None]:
-    """Start the embedded Redis when REDIS_URL is unset, and hand its URL to child processes."""
+@contextmanager
+def _with_redis(settings: Settings) -> Iterator[Settings]:
+    """Start the embedded Redis when REDIS_URL is unset (stopped on the way out), and hand its
+    URL to child processes."""
     if settings.redis_url is not None:
-        return settings, None
+        yield settings
+        return
     embedded = EmbeddedRedis(settings.data_dir / "redis")
-    url = embedded.start()
-    os.environ["REDIS_URL"] = url
-    return dataclasses.replace(settings, redis_url=url), embedded
+    os.environ["REDIS_URL"] = url = embedded.start()
+    try:
+        yield dataclasses.replace(settings, redis_url=url)
+    finally:
+        embedded.stop()
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -60,13 +67,9 @@ def web(bind: str, workers: int, threads: int) -> None:
     from service.adapters.db import make_engine, migrate
     from service.web.server import serve
 
-    settings, embedded = _with_redis(_settings())
-    migrate(make_engine(settings.database_url))  # once, before the workers fork
-    try:
+    with _with_redis(_settings()) as settings:
+        migrate(make_engine(settings.database_url))  # once, before the workers fork
         serve(settings, bind, workers, threads)
-    finally:
-        if embedded is not None:
-            embedded.stop()
 
 
 @main.command()
@@ -88,8 +91,7 @@ def worker(queues: str, burst: bool, with_scheduler: bool, name: str | None) -> 
     """Run a background worker: processes inbound texts and sends outbound ones."""
     from workers.main import run_worker
 
-    settings, embedded = _with_redis(_settings())
-    try:
+    with _with_redis(_settings()) as settings:
         run_worker(
             settings,
             [q.strip() for q in queues.split(",") if q.strip()],
@@ -97,9 +99,6 @@ def worker(queues: str, burst: bool, with_scheduler: bool, name: str | None) -> 
             with_scheduler=with_scheduler,
             name=name,
         )
-    finally:
-        if embedded is not None:
-            embedded.stop()
 
 
 @main.command()
@@ -108,12 +107,8 @@ def scheduler(every: float) -> None:
     """Re-queue work a crash or outage left behind (texts not processed, sends not settled)."""
     from workers.main import run_sweeper
 
-    settings, embedded = _with_redis(_settings())
-    try:
+    with _with_redis(_settings()) as settings:
         run_sweeper(settings, every)
-    finally:
-        if embedded is not None:
-            embedded.stop()
 
 
 if __name__ == "__main__":

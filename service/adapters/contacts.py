@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from service.adapters.contact_cache import ContactIds
 from service.adapters.crypto import DataCipher
 from service.adapters.models import AuditEvent, Contact, OptOutEvent, UTCDateTime
+from service.adapters.outbox import cancel_pending
 
 PHONE_CONTEXT = b"contacts.phone"
 
@@ -49,9 +50,12 @@ def phone_of(cipher: DataCipher, contact: Contact) -> str:
 
 
 def set_opt_out(session: Session, contact: Contact, opted_out: bool, reason: str, now: datetime) -> None:
-    """Change the opt-out state, keeping its history and an audit record."""
+    """Change the opt-out state, keeping its history and an audit record. Opting out also
+    cancels everything not yet sent to them: STOP stops everything."""
     if contact.opted_out == opted_out:
         return
+    if opted_out:
+        cancel_pending(session, contact.id, now)
     contact.opted_out = opted_out
     contact.opted_out_at = now if opted_out else None
     session.add(OptOutEvent(contact_id=contact.id, opted_out=opted_out, reason=reason, at=now))

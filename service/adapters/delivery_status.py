@@ -6,7 +6,6 @@ from sqlalchemy import select
 
 from service.adapters import contacts
 from service.adapters.models import Contact, OutboundMessage
-from service.adapters.outbox import cancel_pending
 from service.adapters.runtime import Runtime
 from service.adapters.twilio_sender import OPTED_OUT_ERROR
 
@@ -42,5 +41,4 @@ def apply_status(rt: Runtime, sid: str, status: str, error_code: int | None) -> 
         if error_code == OPTED_OUT_ERROR:
             contact = session.get_one(Contact, row.contact_id)
             contacts.set_opt_out(session, contact, True, "carrier-21610", now)
-            cancel_pending(session, contact.id, now)
     return True

@@ -84,8 +84,6 @@ def _process_one(rt: Runtime, message_id: int) -> int:
         for effect in decision.effects:
             if isinstance(effect, inbound.SetOptOut):
                 contacts.set_opt_out(session, contact, effect.opted_out, effect.reason, now)
-                if effect.opted_out:
-                    outbox.cancel_pending(session, contact.id, now)
             elif isinstance(effect, inbound.Reply):
                 created.append(
                     outbox.add(

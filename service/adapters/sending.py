@@ -13,7 +13,7 @@ from twilio.base.exceptions import TwilioRestException
 from service.adapters import contacts
 from service.adapters.db import rows_changed
 from service.adapters.models import Contact, OutboundMessage
-from service.adapters.outbox import OPT_OUT_CONFIRMATION, backoff, body_of, cancel_pending
+from service.adapters.outbox import OPT_OUT_CONFIRMATION, backoff, body_of
 from service.adapters.runtime import Runtime
 from service.adapters.twilio_sender import OPTED_OUT_ERROR, is_retryable
 
@@ -143,7 +143,6 @@ def mark_opted_out_by_carrier(rt: Runtime, outbound_id: int) -> None:
         row = session.get_one(OutboundMessage, outbound_id)
         contact = session.get_one(Contact, row.contact_id)
         contacts.set_opt_out(session, contact, True, "carrier-21610", rt.clock())
-        cancel_pending(session, contact.id, rt.clock())
 
 
 def _number_index(rt: Runtime, number: str) -> int:
