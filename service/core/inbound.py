@@ -1,16 +1,17 @@
 """Decide what one inbound text does: keywords first, then the conversation handler.
 
-This is the seam the flow engine drops into: `ConversationHandler` takes the contact and the
-text and returns effects. Until flows exist, `WelcomeHandler` answers with a plain welcome.
+`ConversationHandler` is the seam the flows drop into (`conversation.FlowHandler`): it takes the
+contact, with their active conversation's state, and the text, and returns effects.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from service.core import replies
+from service.core.flow_engine import FlowState
 from service.core.keywords import Keyword, classify
 
 
@@ -21,6 +22,8 @@ class Contact:
     id: int
     locale: str | None
     opted_out: bool
+    consented: bool = False
+    conversation: FlowState | None = None  # the active conversation's state, if any
 
 
 @dataclass(frozen=True)
@@ -37,23 +40,13 @@ class SetOptOut:
     reason: str  # "keyword" for STOP/START; carriers give other reasons elsewhere
 
 
-Effect = Reply | SetOptOut
-
-
 @dataclass
 class Decision:
-    effects: list[Effect] = field(default_factory=list)
+    effects: list[Any] = field(default_factory=list)  # Reply, SetOptOut, or the handler's effects
 
 
 class ConversationHandler(Protocol):
-    def handle(self, contact: Contact, text: str, now: datetime) -> list[Effect]: ...
-
-
-class WelcomeHandler:
-    """Stand-in conversation until the flow engine lands: a warm, plain welcome."""
-
-    def handle(self, contact: Contact, text: str, now: datetime) -> list[Effect]:
-        return [Reply(replies.text(replies.WELCOME, contact.locale))]
+    def handle(self, contact: Contact, text: str, now: datetime) -> list[Any]: ...
 
 
 def decide(contact: Contact, text: str, now: datetime, handler: ConversationHandler) -> Decision:

@@ -1,0 +1,73 @@
+"""What a seeker's text does to their conversation: the flow handler behind `inbound.decide`.
+
+Order on every text (design §3, §4): crisis detection first, then commands that work at any
+time (PAUSE/RESUME check-ins), then the active flow; with no active flow, a new one starts —
+first contact for someone who has not said yes yet, otherwise a check-in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from service.core import commands
+from service.core.flow_check import FlowSet
+from service.core.inbound import Contact
+from service.core.flow_engine import CrisisDetected, CrisisDetector, Effect, Engine, FlowState, Send
+
+FIRST_CONTACT, CHECK_IN = "first_contact", "check_in"
+SEEKER = "seeker"
+
+
+@dataclass(frozen=True)
+class StateChanged:
+    """Store this state; `new` when it starts a new conversation (ending any before it)."""
+
+    state: FlowState
+    new: bool
+
+
+@dataclass(frozen=True)
+class RunCommand:
+    name: str
+    duration: timedelta | None = None
+
+
+class FlowHandler:
+    """Plays the flows for seekers. Pure: the host passes the stored state in and stores it."""
+
+    def __init__(self, flow_set: FlowSet, detector: CrisisDetector | None = None) -> None:
+        self.flow_set = flow_set
+        self.engine = Engine(flow_set.flows, flow_set.shared, detector)
+        self.detector = detector
+
+    def handle(self, contact: Contact, text: str, now: datetime) -> list[Effect | StateChanged | RunCommand]:
+        locale, active = contact.locale, contact.conversation
+        effects: list[Effect | StateChanged | RunCommand] = []
+        if active is not None and not active.ended:
+            found = commands.match(self.flow_set.commands, SEEKER, text)
+            if found is not None:
+                return [*self._command(found, active.locale)]
+            outcome = self.engine.receive(active, SEEKER, text, now)
+            return [*outcome.effects, StateChanged(outcome.state, new=False)]
+        speaks = locale or "en"
+        reasons = self.detector.scan(text, speaks) if self.detector else ()
+        if reasons:  # no conversation yet: resources at once, then the flow begins as usual
+            resources = self.flow_set.shared["crisis_resources"].render(speaks, "sms", {})
+            effects += [CrisisDetected(SEEKER, tuple(reasons)), Send(SEEKER, resources)]
+        found = commands.match(self.flow_set.commands, SEEKER, text)
+        if found is not None:
+            return [*effects, *self._command(found, speaks)]
+        return [*effects, *self.start(CHECK_IN if contact.consented else FIRST_CONTACT, speaks, now, urgent=bool(reasons))]
+
+    def start(
+        self, flow: str, locale: str, now: datetime, *, urgent: bool = False, channel: str = "sms"
+    ) -> list[Effect | StateChanged | RunCommand]:
+        outcome = self.engine.start(flow, locale=locale, channel=channel, now=now)
+        state = replace(outcome.state, urgent=True) if urgent else outcome.state
+        return [*outcome.effects, StateChanged(state, new=True)]
+
+    def _command(self, found: commands.CommandMatch, locale: str) -> list[Effect | StateChanged | RunCommand]:
+        reply = found.command.say.render(locale, "sms", {})
+        return [RunCommand(found.command.name, found.duration), Send(SEEKER, reply)]
+

@@ -1,0 +1,165 @@
+"""Play a flow from a script of inputs and write down what each party reads: the simulator and
+the golden transcripts both use this, on the pure engine with a clock that only moves when told.
+
+Script lines:
+  some text          the flow's first party texts this (seeker, or peer in a peer flow)
+  peer: some text    the peer texts this (seeker: … works too)
+  /wait 10m          time passes; any timer that comes due fires, in order
+  /timeout           the current wait runs out now (its timer fires)
+  /event NAME        the host answers a handoff: peer_found, no_peer
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+
+from service.core import inbound
+from service.core.conversation import FlowHandler, RunCommand, StateChanged
+from service.core.flow_engine import (
+    CrisisDetected,
+    Ended,
+    FlowStarted,
+    FlowState,
+    Forward,
+    HandOff,
+    Outcome,
+    Remember,
+    ScheduleTimeout,
+    Send,
+)
+from service.core.flow_model import Reader
+
+START = datetime.fromisoformat("2026-01-05T15:00:00+00:00")  # a Monday, 10:00 in New York
+
+
+@dataclass
+class Player:
+    handler: FlowHandler
+    flow: str
+    locale: str = "en"
+    channel: str = "sms"
+    now: datetime = START
+    state: FlowState | None = None
+    opted_out: bool = False
+    consented: bool = True
+    timer: ScheduleTimeout | None = None
+    lines: list[str] = field(default_factory=list)
+
+    def begin(self) -> None:
+        outcome = self.handler.engine.start(self.flow, locale=self.locale, channel=self.channel, now=self.now)
+        self._record([*outcome.effects, StateChanged(outcome.state, new=True)])
+
+    def play(self, line: str) -> None:
+        """Play one script line; problems with the line itself raise ValueError."""
+        line = line.rstrip("\n")
+        if line.startswith("/"):
+            command, _, argument = line.partition(" ")
+            self.lines.append(f"~ {line[1:]}")
+            if command == "/wait":
+                self._wait(argument.strip())
+            elif command == "/timeout":
+                self._fire()
+            elif command == "/event":
+                self._event(argument.strip())
+            else:
+                raise ValueError(f"unknown script command {command!r} (use /wait, /timeout, /event)")
+            return
+        party, text = self._who(line)
+        self.lines.append(f"> {party}: {text}")
+        self.now += timedelta(seconds=30)
+        if party == "seeker":
+            contact = inbound.Contact(1, self.locale, self.opted_out, self.consented, self._active())
+            self._record(inbound.decide(contact, text, self.now, self.handler).effects)
+        elif self._active() is not None:
+            assert self.state is not None
+            self._record_outcome(self.handler.engine.receive(self.state, party, text, self.now))
+
+    def _who(self, line: str) -> tuple[str, str]:
+        for party in ("seeker", "peer"):
+            if line.startswith(f"{party}:"):
+                return party, line[len(party) + 1 :].strip()
+        assert self.state is not None or self.flow in self.handler.flow_set.flows
+        first = self.handler.flow_set.flows[self.state.flow if self.state else self.flow].parties[0]
+        return first, line
+
+    def _active(self) -> FlowState | None:
+        return self.state if self.state is not None and not self.state.ended else None
+
+    def _wait(self, spelled: str) -> None:
+        reader = Reader("script", {})
+        until = self.now + reader.duration(spelled, "/wait")
+        if reader.problems:
+            raise ValueError(reader.problems[0])
+        while self.timer is not None and self.timer.at <= until and self._active():
+            self._fire()
+        self.now = max(self.now, until)
+
+    def _fire(self) -> None:
+        state, timer = self._active(), self.timer
+        if state is None or timer is None:
+            self.lines.append("  (nothing is waiting)")
+            return
+        self.now = max(self.now, timer.at)
+        self.timer = None
+        self._record_outcome(self.handler.engine.timeout(state, timer.token, self.now))
+
+    def _event(self, name: str) -> None:
+        state = self._active()
+        if state is None:
+            self.lines.append("  (no conversation)")
+            return
+        values = {"language_label": {"en": "English", "es": "español"}.get(state.locale, state.locale)}
+        self._record_outcome(self.handler.engine.event(state, name, self.now, values))
+
+    def _record_outcome(self, outcome: Outcome) -> None:
+        self._record([*outcome.effects, StateChanged(outcome.state, new=False)])
+
+    def _record(self, effects: list[object]) -> None:
+        for effect in effects:
+            self.lines += _describe(effect, self.now)
+            if isinstance(effect, StateChanged):
+                self.state = effect.state
+                self.locale = effect.state.locale
+            elif isinstance(effect, ScheduleTimeout):
+                self.timer = effect
+            elif isinstance(effect, inbound.SetOptOut):
+                self.opted_out = effect.opted_out
+                if effect.opted_out and self.state is not None:  # the host ends it: STOP stops everything
+                    self.state, self.timer = replace(self.state, step=None, wait=None), None
+            elif isinstance(effect, Remember) and effect.key == "consent":
+                self.consented = effect.value == "yes"
+
+
+def _describe(effect: object, now: datetime) -> list[str]:
+    if isinstance(effect, Send):
+        return [f"< {effect.to}: {line}" for line in effect.text.splitlines() or [""]]
+    if isinstance(effect, inbound.Reply):
+        return [f"< seeker: {effect.text}"]
+    if isinstance(effect, Forward):
+        return [f"< {effect.to} (from {effect.sender}): {effect.text}"]
+    if isinstance(effect, ScheduleTimeout):
+        return [f"  [timer #{effect.token} in {_spell(effect.at - now)}]"]
+    if isinstance(effect, HandOff):
+        return [f"  [handoff {effect.action}]"]
+    if isinstance(effect, Remember):
+        return [f"  [remember {effect.key}={effect.value}]"]
+    if isinstance(effect, RunCommand):
+        return [f"  [command {effect.name}{' ' + _spell(effect.duration) if effect.duration else ''}]"]
+    if isinstance(effect, CrisisDetected):
+        return [f"  [CRISIS from {effect.sender}: {', '.join(effect.reasons)}]"]
+    if isinstance(effect, inbound.SetOptOut):
+        return [f"  [opted {'out' if effect.opted_out else 'in'}]"]
+    if isinstance(effect, FlowStarted):
+        return [f"  [flow {effect.flow}]"]
+    if isinstance(effect, Ended):
+        return [f"  [end of {effect.flow}]"]
+    return []
+
+
+def _spell(delta: timedelta) -> str:
+    seconds = int(delta.total_seconds())
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size and seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
