@@ -46,8 +46,11 @@ class Player:
     timer: ScheduleTimeout | None = None
     lines: list[str] = field(default_factory=list)
 
-    def begin(self) -> None:
-        outcome = self.handler.engine.start(self.flow, locale=self.locale, channel=self.channel, now=self.now)
+    def begin(self, values: dict[str, str] | None = None) -> None:
+        """Start the flow; `values` stand in for what earlier flows saved (topic_label, mood)."""
+        outcome = self.handler.engine.start(
+            self.flow, locale=self.locale, channel=self.channel, now=self.now, values=values
+        )
         self._record([*outcome.effects, StateChanged(outcome.state, new=True)])
 
     def play(self, line: str) -> None:
