@@ -33,8 +33,10 @@ RUN groupadd --system --gid 10001 peerline \
 
 COPY --from=build /opt/venv /opt/venv
 WORKDIR /app
-# The flow definitions (flows/*.yaml) are to ship inside the package (package data), so the
-# image needs nothing from the checkout but what pip installed.
+# The flow definitions are data a coordinator may change: they live in /app/flows (mount your
+# own there), are checked at start-up, and a broken one stops the start.
+COPY flows /app/flows
+ENV PEERLINE_FLOWS_DIR=/app/flows
 RUN mkdir -p /app/var && chown peerline:peerline /app/var
 
 USER peerline:peerline

@@ -13,6 +13,7 @@ import click
 from service.adapters.embedded_redis import EmbeddedRedis
 from service.adapters.jobqueue import ALL_QUEUES
 from service.adapters.settings import Settings, SettingsError, load_settings
+from service.flows_cli import flows
 
 
 def _settings() -> Settings:
@@ -111,5 +112,8 @@ def scheduler(every: float) -> None:
         run_sweeper(settings, every)
 
 
+main.add_command(flows)
+
 if __name__ == "__main__":
     main()
+

@@ -3,7 +3,7 @@ run twice: a repeated or recovered job changes nothing that was already done."""
 
 from __future__ import annotations
 
-from service.adapters import processing, sending, sweeper
+from service.adapters import processing, sending, sweeper, timers
 from workers.context import current
 
 
@@ -20,6 +20,16 @@ def send_outbound(outbound_id: int) -> str:
 def verify_outbound(outbound_id: int) -> str:
     """Settle a send whose outcome is unknown: find it at Twilio or send it again."""
     return sending.verify(current(), outbound_id)
+
+
+def flow_timeout(conversation_id: int, token: int) -> str:
+    """A flow's wait ran out: remind, or move on. A wait already answered: nothing."""
+    return timers.flow_timeout(current(), conversation_id, token)
+
+
+def checkin_due(contact_id: int) -> str:
+    """A recurring check-in came due: start it, unless paused, stopped or mid-conversation."""
+    return timers.checkin_due(current(), contact_id)
 
 
 def sweep() -> dict[str, int]:

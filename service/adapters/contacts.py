@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from sqlalchemy import Connection, LargeBinary, bindparam, text
+from sqlalchemy import Connection, LargeBinary, bindparam, delete, text
 from sqlalchemy.orm import Session
 
 from service.adapters.contact_cache import ContactIds
 from service.adapters.crypto import DataCipher
-from service.adapters.models import AuditEvent, Contact, OptOutEvent, UTCDateTime
+from service.adapters.conversations import end_all as end_conversation
+from service.adapters.models import AuditEvent, CheckinSchedule, Contact, OptOutEvent, UTCDateTime
 from service.adapters.outbox import cancel_pending
 
 PHONE_CONTEXT = b"contacts.phone"
@@ -51,11 +52,14 @@ def phone_of(cipher: DataCipher, contact: Contact) -> str:
 
 def set_opt_out(session: Session, contact: Contact, opted_out: bool, reason: str, now: datetime) -> None:
     """Change the opt-out state, keeping its history and an audit record. Opting out also
-    cancels everything not yet sent to them: STOP stops everything."""
+    cancels everything not yet sent to them, ends their conversation (its timers with it) and
+    removes their check-ins: STOP stops everything."""
     if contact.opted_out == opted_out:
         return
     if opted_out:
         cancel_pending(session, contact.id, now)
+        end_conversation(session, contact.id, "opted_out", now)
+        session.execute(delete(CheckinSchedule).where(CheckinSchedule.contact_id == contact.id))
     contact.opted_out = opted_out
     contact.opted_out_at = now if opted_out else None
     session.add(OptOutEvent(contact_id=contact.id, opted_out=opted_out, reason=reason, at=now))

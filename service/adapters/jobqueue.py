@@ -17,6 +17,8 @@ ALL_QUEUES = (INBOUND, OUTBOUND, DEFAULT)  # a worker serves them in this priori
 PROCESS_CONTACT = "workers.jobs.process_contact"
 SEND_OUTBOUND = "workers.jobs.send_outbound"
 VERIFY_OUTBOUND = "workers.jobs.verify_outbound"
+FLOW_TIMEOUT = "workers.jobs.flow_timeout"
+CHECKIN_DUE = "workers.jobs.checkin_due"
 FAILURE_TTL = 7 * 86400  # keep failed jobs a week for a look; they hold ids only
 
 
@@ -36,15 +38,22 @@ class JobQueue:
     def verify_outbound(self, outbound_id: int, at: datetime | None = None) -> None:
         self._enqueue(OUTBOUND, VERIFY_OUTBOUND, outbound_id, at)
 
-    def _enqueue(self, queue_name: str, job: str, arg: int, at: datetime | None) -> None:
+    def flow_timeout(self, conversation_id: int, token: int, at: datetime | None = None) -> None:
+        self._enqueue(INBOUND, FLOW_TIMEOUT, (conversation_id, token), at)
+
+    def checkin_due(self, contact_id: int, at: datetime | None = None) -> None:
+        self._enqueue(INBOUND, CHECKIN_DUE, contact_id, at)
+
+    def _enqueue(self, queue_name: str, job: str, arg: int | tuple[int, ...], at: datetime | None) -> None:
         """Queue now, or at a time (moved to the queue by a worker running the RQ scheduler)."""
         queue = self.queues[queue_name]
+        args = arg if isinstance(arg, tuple) else (arg,)
         if at is None:
             with self.connection.pipeline() as pipe:  # one round trip to Redis
-                queue.enqueue(job, arg, result_ttl=0, failure_ttl=FAILURE_TTL, pipeline=pipe)
+                queue.enqueue(job, *args, result_ttl=0, failure_ttl=FAILURE_TTL, pipeline=pipe)
                 pipe.execute()
         else:
-            queue.enqueue_at(at, job, arg, result_ttl=0, failure_ttl=FAILURE_TTL)
+            queue.enqueue_at(at, job, *args, result_ttl=0, failure_ttl=FAILURE_TTL)
 
     def depths(self) -> dict[str, int]:
         return {name: queue.count for name, queue in self.queues.items()}

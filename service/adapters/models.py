@@ -60,6 +60,7 @@ class Contact(Base):
     opted_out: Mapped[bool] = mapped_column(Boolean, default=False)
     opted_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    consented_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # said yes at first contact
 
 
 class OptOutEvent(Base):
@@ -126,3 +127,51 @@ class AuditEvent(Base):
     subject_type: Mapped[str] = mapped_column(String(32))
     subject_id: Mapped[int | None] = mapped_column(Id)
     detail: Mapped[str] = mapped_column(Text, default="{}")
+
+
+class Conversation(Base):
+    """One run of flows with a person: the engine's state (encrypted: answers can be personal),
+    which flow file ran (its content hash), and the wait a timeout job may end."""
+
+    __tablename__ = "conversations"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"))
+    flow: Mapped[str] = mapped_column(String(64))
+    content_hash: Mapped[str] = mapped_column(String(32))
+    flows_run: Mapped[str] = mapped_column(Text, default="")  # "first_contact@hash check_in@hash"
+    channel: Mapped[str] = mapped_column(String(8), default="sms")
+    line_number: Mapped[str] = mapped_column(String(32))
+    state_cipher: Mapped[bytes] = mapped_column(LargeBinary)
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    end_reason: Mapped[str | None] = mapped_column(String(32))
+    timeout_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    timeout_token: Mapped[int | None] = mapped_column(Integer)
+
+    __table_args__ = (
+        Index(
+            "ix_one_active_conversation",
+            "contact_id",
+            unique=True,
+            sqlite_where=ended_at.is_(None),
+            postgresql_where=ended_at.is_(None),
+        ),
+    )
+
+
+class CheckinSchedule(Base):
+    """Recurring check-ins a person asked for: at a local time, daily or weekly, never in quiet
+    hours; PAUSE keeps the schedule but sends nothing; STOP removes it."""
+
+    __tablename__ = "checkin_schedules"
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"), primary_key=True)
+    every: Mapped[str] = mapped_column(String(8))  # daily | weekly
+    local_time: Mapped[str] = mapped_column(String(5))  # HH:MM
+    timezone: Mapped[str] = mapped_column(String(64))
+    weekday: Mapped[int] = mapped_column(Integer)  # weekly: 0 = Monday
+    line_number: Mapped[str] = mapped_column(String(32))
+    paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    next_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -12,7 +12,7 @@ import logging
 
 from sqlalchemy import select, update
 
-from service.adapters import contacts, outbox
+from service.adapters import contacts, conversations, outbox
 from service.adapters.db import rows_changed
 from service.adapters.intake import body_of
 from service.adapters.models import Contact, InboundMessage
@@ -78,30 +78,39 @@ def _process_one(rt: Runtime, message_id: int) -> int:
             return 0
         message = session.get_one(InboundMessage, message_id)
         contact = session.get_one(Contact, message.contact_id)
-        view = inbound.Contact(id=contact.id, locale=contact.locale, opted_out=contact.opted_out)
+        host = conversations.Host(session, rt.cipher, contact, message.line_number, now)
+        view = inbound.Contact(
+            id=contact.id,
+            locale=contact.locale,
+            opted_out=contact.opted_out,
+            consented=contact.consented_at is not None,
+            conversation=host.state(),
+        )
         decision = inbound.decide(view, body_of(rt, message), now, rt.handler)
-        created = []
+        flow_effects = []
         for effect in decision.effects:
             if isinstance(effect, inbound.SetOptOut):
                 contacts.set_opt_out(session, contact, effect.opted_out, effect.reason, now)
             elif isinstance(effect, inbound.Reply):
-                created.append(
-                    outbox.add(
-                        session,
-                        rt.cipher,
-                        contact_id=contact.id,
-                        line_number=message.line_number,
-                        body=effect.text,
-                        now=now,
-                        in_reply_to=message.id,
-                        kind=outbox.OPT_OUT_CONFIRMATION if effect.confirms_opt_out else outbox.REPLY,
-                    )
+                kind = outbox.OPT_OUT_CONFIRMATION if effect.confirms_opt_out else outbox.REPLY
+                row = outbox.add(
+                    session,
+                    rt.cipher,
+                    contact_id=contact.id,
+                    line_number=message.line_number,
+                    body=effect.text,
+                    now=now,
+                    in_reply_to=message.id,
+                    kind=kind,
                 )
-        session.flush()
-        outbound_ids = [row.id for row in created]
+                session.flush()
+                host.applied.outbound_ids.append(row.id)
+            else:
+                flow_effects.append(effect)
+        applied = host.apply(flow_effects, in_reply_to=message.id)
     log.info(
         "inbound processed",
-        extra={"inbound_id": message_id, "contact_id": view.id, "replies": len(outbound_ids)},
+        extra={"inbound_id": message_id, "contact_id": view.id, "replies": len(applied.outbound_ids)},
     )
-    outbox.dispatch(rt, outbound_ids)
+    conversations.after_commit(rt, applied)
     return 1

@@ -31,10 +31,11 @@ class RedisState:
         self._reserve = connection.register_script(_RESERVE_SLOT)
 
     @contextmanager
-    def contact_lock(self, contact_id: int) -> Iterator[Lock | None]:
-        """Hold the contact's processing lock, or yield None at once if another worker has it."""
+    def contact_lock(self, contact_id: int, wait: bool = False) -> Iterator[Lock | None]:
+        """Hold the contact's processing lock. If another worker has it, yield None at once, or
+        with `wait`, after waiting up to LOCK_SECONDS for it."""
         lock = self.redis.lock(f"peerline:lock:contact:{contact_id}", timeout=LOCK_SECONDS)
-        if not lock.acquire(blocking=False):
+        if not lock.acquire(blocking=wait, blocking_timeout=LOCK_SECONDS if wait else None):
             yield None
             return
         try:

@@ -21,7 +21,9 @@ from service.adapters.jobqueue import JobQueue
 from service.adapters.redis_state import RedisState
 from service.adapters.settings import Settings
 from service.adapters.twilio_sender import TwilioSender
-from service.core.inbound import ConversationHandler, WelcomeHandler
+from service.adapters.flow_files import load as load_flows
+from service.core.conversation import FlowHandler
+from service.core.inbound import ConversationHandler
 
 
 def utc_now() -> datetime:
@@ -34,7 +36,8 @@ class Runtime:
     db: Database
     redis: redis.Redis
     cipher: DataCipher
-    handler: ConversationHandler
+    flows: FlowHandler
+    handler: ConversationHandler  # what inbound texts go to: the flows (tests may swap it)
     clock: Callable[[], datetime] = utc_now
     embedded_redis: EmbeddedRedis | None = None
     _sender: TwilioSender | None = field(default=None, repr=False)
@@ -80,7 +83,9 @@ def connect_redis(settings: Settings) -> tuple[redis.Redis, EmbeddedRedis | None
 
 
 def build_runtime(settings: Settings, *, migrate_schema: bool = True) -> Runtime:
-    """Build every client from settings; apply migrations so the schema is current."""
+    """Build every client from settings; apply migrations so the schema is current. A broken
+    flow file stops the start here (FlowsInvalid names every problem)."""
+    flows = FlowHandler(load_flows(settings.flows_dir))
     db = Database(make_engine(settings.database_url))
     if migrate_schema:
         migrate(db.engine)
@@ -90,6 +95,7 @@ def build_runtime(settings: Settings, *, migrate_schema: bool = True) -> Runtime
         db=db,
         redis=connection,
         cipher=DataCipher(settings.data_key),
-        handler=WelcomeHandler(),
+        flows=flows,
+        handler=flows,
         embedded_redis=embedded,
     )

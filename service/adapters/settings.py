@@ -41,7 +41,10 @@ SETTING_NAMES = (
     "PEERLINE_WORKERS",
     "PEERLINE_PORT",
     "PEERLINE_LOG_LEVEL",
+    "PEERLINE_FLOWS_DIR",
 )
+# The shipped flows: the checkout's flows/ directory (the image sets PEERLINE_FLOWS_DIR).
+SHIPPED_FLOWS = Path(__file__).resolve().parents[2] / "flows"
 DEV_NUMBER = "+15005550006"  # Twilio's magic "valid" test number: never a real person
 DEV_PORT = 5000
 
@@ -70,6 +73,7 @@ class Settings:
     workers: int = 2
     log_level: str = "INFO"
     port: int = DEV_PORT  # where `peerline dev` serves
+    flows_dir: Path = SHIPPED_FLOWS
 
     @property
     def is_dev(self) -> bool:
@@ -157,4 +161,5 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str | None
         workers=int(_number("PEERLINE_WORKERS", get("PEERLINE_WORKERS", ""), 2, 1)),
         log_level=(get("PEERLINE_LOG_LEVEL") or "INFO").upper(),
         port=int(_number("PEERLINE_PORT", port, DEV_PORT, 1)),
+        flows_dir=Path(get("PEERLINE_FLOWS_DIR") or SHIPPED_FLOWS).resolve(),
     )

@@ -8,15 +8,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 
 from service.adapters.jobqueue import INBOUND, OUTBOUND
-from service.adapters.models import InboundMessage, OutboundMessage
+from service.adapters.models import CheckinSchedule, Conversation, InboundMessage, OutboundMessage
 from service.adapters.runtime import Runtime
 
 INBOUND_GRACE = timedelta(seconds=10)  # a fresh text is normally picked up within this
 PENDING_GRACE = timedelta(seconds=30)
 CLAIMED_GRACE = timedelta(seconds=30)  # past the Twilio client timeout (10 s): the call is over
+TIMER_GRACE = timedelta(minutes=1)  # RQ's scheduler moves due jobs every few seconds
 
 
 def sweep(rt: Runtime) -> dict[str, int]:
@@ -27,6 +28,8 @@ def sweep(rt: Runtime) -> dict[str, int]:
     contact_ids: Sequence[int] = []
     pending: Sequence[int] = []
     claimed: Sequence[int] = []
+    timeouts: Sequence[Row[tuple[int, int | None]]] = []
+    checkins: Sequence[int] = []
     with rt.db.session() as session:
         if waiting[INBOUND] == 0:
             contact_ids = session.scalars(
@@ -50,10 +53,31 @@ def sweep(rt: Runtime) -> dict[str, int]:
                     OutboundMessage.claimed_at < now - CLAIMED_GRACE,
                 )
             ).all()
+        if waiting[INBOUND] == 0:
+            timeouts = session.execute(
+                select(Conversation.id, Conversation.timeout_token).where(
+                    Conversation.ended_at.is_(None), Conversation.timeout_at < now - TIMER_GRACE
+                )
+            ).all()
+            checkins = session.scalars(
+                select(CheckinSchedule.contact_id).where(
+                    CheckinSchedule.paused.is_(False), CheckinSchedule.next_at < now - TIMER_GRACE
+                )
+            ).all()
+    for conversation_id, token in timeouts:  # timers Redis lost (restarted without its data)
+        rt.jobs.flow_timeout(conversation_id, token or 0)
+    for contact_id in checkins:
+        rt.jobs.checkin_due(contact_id)
     for contact_id in contact_ids:
         rt.jobs.process_contact(contact_id)
     for outbound_id in pending:
         rt.jobs.send_outbound(outbound_id)
     for outbound_id in claimed:
         rt.jobs.verify_outbound(outbound_id)
-    return {"contacts": len(contact_ids), "pending": len(pending), "claimed": len(claimed)}
+    return {
+        "contacts": len(contact_ids),
+        "pending": len(pending),
+        "claimed": len(claimed),
+        "timeouts": len(timeouts),
+        "checkins": len(checkins),
+    }

@@ -17,6 +17,7 @@ YES_WORDS = ("yes", "ok", "okay", "k", "sure", "yeah", "yep", "yup", "y", "si", 
 NO_WORDS = ("no", "nope", "nah", "n", "no thanks", "not now", "no gracias", "ahora no", "mejor no")
 YES_NO = (Option("1", "yes", YES_WORDS), Option("2", "no", NO_WORDS))
 
+NEGATIONS = ("no", "not", "dont", "don t", "never", "nunca", "ni", "tampoco")
 NUMBER_WORDS = {
     "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
     "eight": 8, "nine": 9, "ten": 10, "cero": 0, "uno": 1, "una": 1, "dos": 2, "tres": 3,
@@ -75,9 +76,16 @@ def _choice(options: tuple[Option, ...], said: str) -> str | None:
     by_key = [o.value for o in options if first == o.key]
     if by_key and not re.search(r"\d", said[len(first) :]):
         return by_key[0]  # "2 please", "1 - sure"
+    # A word inside a sentence: "i'd like english". Short words (no, ok, si) must stand alone,
+    # and a negation blocks anything but a no: "no se" is not a no, "i don't want to talk" not a yes.
     padded = f" {said} "
-    by_word = {o.value for o in options for w in o.words if f" {normalise(w)} " in padded}
-    return by_word.pop() if len(by_word) == 1 else None  # "i'd like english", unless it names two
+    by_word = {
+        o.value for o in options for w in o.words if len(normalise(w)) >= 3 and f" {normalise(w)} " in padded
+    }
+    negated = any(f" {n} " in padded for n in NEGATIONS)
+    if len(by_word) != 1 or (negated and by_word != {"no"}):
+        return None
+    return by_word.pop()
 
 
 def _time(said: str) -> str | None:

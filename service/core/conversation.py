@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from service.core import commands
+from service.core import answers, commands
 from service.core.flow_check import FlowSet
 from service.core.inbound import Contact
 from service.core.flow_engine import CrisisDetected, CrisisDetector, Effect, Engine, FlowState, Send
@@ -45,7 +45,7 @@ class FlowHandler:
         locale, active = contact.locale, contact.conversation
         effects: list[Effect | StateChanged | RunCommand] = []
         if active is not None and not active.ended:
-            found = commands.match(self.flow_set.commands, SEEKER, text)
+            found = commands.match(self.flow_set.commands, SEEKER, text) if self._may_command(active, text) else None
             if found is not None:
                 return [*self._command(found, active.locale)]
             outcome = self.engine.receive(active, SEEKER, text, now)
@@ -66,6 +66,14 @@ class FlowHandler:
         outcome = self.engine.start(flow, locale=locale, channel=channel, now=now)
         state = replace(outcome.state, urgent=True) if urgent else outcome.state
         return [*outcome.effects, StateChanged(state, new=True)]
+
+    def _may_command(self, state: FlowState, text: str) -> bool:
+        """A command word counts unless the person is talking with a peer (then it is their
+        words, relayed) or it is a valid answer to the question they were just asked."""
+        step = self.flow_set.flows[state.flow].steps[state.step or ""]
+        if step.kind == "relay" or step.forward:
+            return False
+        return step.answer is None or answers.read(step.answer, text) is None
 
     def _command(self, found: commands.CommandMatch, locale: str) -> list[Effect | StateChanged | RunCommand]:
         reply = found.command.say.render(locale, "sms", {})

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from service.core import answers, keywords, sms
 from service.core.commands import Command
+from service.core.flow_engine import OTHERWISE
 from service.core.flow_model import HANDOFF_EVENTS, REQUIRED_LOCALES, Flow, Placeholder, Step, Text
 
 MAX_SEGMENTS = 2
@@ -19,6 +20,7 @@ RESERVED = frozenset(
     {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT", "START", "YES", "UNSTOP", "HELP", "INFO"}
 )
 VOICE_CRISIS_KEY = "9"  # on a call, 9 at any menu dials 988
+HOST_MESSAGES = ("crisis_resources", "crisis_peer_guidance")  # the engine sends these by id
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,11 @@ def check(flow_set: FlowSet) -> list[str]:
     locales = _locales(flow_set)
     for flow in flow_set.flows.values():
         problems += _check_flow(flow, flow_set, locales)
+    for name in HOST_MESSAGES:
+        if name not in flow_set.shared:
+            problems.append(f"messages.yaml: message '{name}' is missing; the line sends it in a crisis")
+    for text in flow_set.shared.values():
+        problems += [f"messages.yaml: {p}" for p in _text_problems(text, locales, {}, False)]
     for command in flow_set.commands:
         where = f"{flow_set.commands_source}: command '{command.name}'"
         problems += [f"{where}: {p}" for p in _reserved(command.words)]
@@ -74,6 +81,9 @@ def _check_flow(flow: Flow, flow_set: FlowSet, locales: tuple[str, ...]) -> list
     for i, interrupt in enumerate(flow.interrupts):
         if interrupt.goto not in flow.steps:
             problem(f"interrupts[{i}]", f"goto '{interrupt.goto}' is not a step of this flow")
+        for step_id in interrupt.during:
+            if step_id not in flow.steps:
+                problem(f"interrupts[{i}]", f"during names '{step_id}', which is not a step of this flow")
         for message in _reserved(interrupt.words):
             problem(f"interrupts[{i}]", message)
     for step_id in sorted(set(flow.steps) - _reachable(flow)):
@@ -94,11 +104,11 @@ def _step_problems(step: Step, flow: Flow, saved: set[str]) -> Iterator[str]:
             yield "a question needs 'next:' for a valid answer"
         if step.next_by_value:
             for value in step.next_by_value:
-                if value != "other" and value not in values:
+                if value != OTHERWISE and value not in values:
                     yield f"next names '{value}', which is not one of the answer's values"
             missing = values - set(step.next_by_value)
-            if (missing or not values) and "other" not in step.next_by_value:
-                yield f"next has no step for {sorted(missing) or 'other answers'}; add them or 'other:'"
+            if (missing or not values) and OTHERWISE not in step.next_by_value:
+                yield f"next has no step for {sorted(missing) or 'other answers'}; add them or 'otherwise:'"
         if step.answer.kind == "choice":
             yield from _option_problems(step)
         if step.answer.kind == "number" and step.answer.minimum > step.answer.maximum:

@@ -18,6 +18,7 @@ from typing import Any, Protocol
 from service.core import answers
 from service.core.flow_model import Flow, Step, Text
 
+OTHERWISE = "otherwise"  # in `next:` by value: where every value not listed goes
 MAX_STEPS_PER_INPUT = 50  # the checker forbids loops without a wait; this is the backstop
 
 
@@ -164,6 +165,8 @@ class Engine:
         flow = self.flows[state.flow]
         said = answers.normalise(text)
         for interrupt in flow.interrupts:
+            if interrupt.during and state.step not in interrupt.during:
+                continue
             if sender in interrupt.parties and said in (answers.normalise(w) for w in interrupt.words):
                 if interrupt.say:
                     run.send(sender, interrupt.say)
@@ -305,7 +308,9 @@ class _Run:
             self.effects.append(Forward(sender, _other(sender), text))
             return
         if step.kind != "ask" or sender != step.to or step.answer is None:
-            if step.while_waiting:
+            if step.kind == "ask" and step.forward:  # the two are connected: pass it on
+                self.effects.append(Forward(sender, _other(sender), text))
+            elif step.while_waiting:
                 self.send(sender, step.while_waiting)
             return
         value = answers.read(step.answer, text)
@@ -319,15 +324,18 @@ class _Run:
             label = next((o.label for o in step.answer.options if o.value == value and o.label), None)
             if label:  # a topic's label, to show in the person's language: {topic_label}
                 self.save(f"{step.save}_label", label.get(self.state.locale) or label.get("en", value))
-        self.go(step.next_by_value.get(value, step.next_by_value.get("other")) if step.next_by_value else step.next)
+        by_value = step.next_by_value
+        self.go(by_value.get(value, by_value.get(OTHERWISE)) if by_value else step.next)
 
     def invalid(self, step: Step, wait: Wait) -> None:
+        """Say the retry message and keep waiting; past the retries, move on to `then` (which
+        speaks for itself: no "please reply 1 or 2" right before "let's leave it there")."""
         assert step.invalid is not None
-        if step.invalid.say:
-            self.send(step.to, step.invalid.say)
         count = wait.invalid_answers + 1
         if count > step.invalid.retries:
             self.go(step.invalid.then)
-        else:  # keep the same wait and its timer; only count the miss
-            self.state = replace(self.state, wait=replace(wait, invalid_answers=count))
+            return
+        if step.invalid.say:
+            self.send(step.to, step.invalid.say)
+        self.state = replace(self.state, wait=replace(wait, invalid_answers=count))  # same timer
 

@@ -22,6 +22,7 @@ ANSWER_KINDS = ("number", "choice", "yes_no", "text", "time", "digits")
 # What a handoff asks the host to do, and the events it may answer with (empty: go on at once).
 HANDOFF_EVENTS: dict[str, tuple[str, ...]] = {
     "find_peer": ("peer_found", "no_peer"),
+    "cancel_find_peer": (),
     "start_relay": (),
     "end_relay": (),
     "notify_when_peer_free": (),
@@ -156,6 +157,7 @@ class Interrupt:
     goto: str
     parties: tuple[str, ...] = PARTIES
     say: Text | None = None
+    during: tuple[str, ...] = ()  # only while the flow is at one of these steps; () = any step
 
 
 @dataclass(frozen=True)
@@ -332,7 +334,7 @@ def check_spec(reader: Reader, spec: Any) -> None:
 _STEP_KINDS = ("say", "ask", "branch", "handoff", "relay", "end")
 _STEP_FIELDS: dict[str, tuple[str, ...]] = {
     "say": ("to", "next"),
-    "ask": ("to", "answer", "save", "forward", "next", "invalid", "timeout"),
+    "ask": ("to", "answer", "save", "forward", "next", "invalid", "timeout", "while_waiting"),
     "branch": (),
     "handoff": ("next", "await", "timeout", "while_waiting", "to"),
     "relay": ("timeout", "while_waiting", "to"),
@@ -483,7 +485,7 @@ def _read_interrupts(reader: Reader, value: Any, parties: tuple[str, ...]) -> li
     found = []
     for i, item in enumerate(value):
         where = f"interrupts[{i}]"
-        data = reader.fields(item, where, ("words", "goto"), ("from", "say"))
+        data = reader.fields(item, where, ("words", "goto"), ("from", "say", "during"))
         if data is None:
             continue
         who = reader.strings(data.get("from", list(parties)), f"{where}.from")
@@ -492,7 +494,8 @@ def _read_interrupts(reader: Reader, value: Any, parties: tuple[str, ...]) -> li
                 reader.problem(f"{where}.from", f"'{party}' is not a party of this flow")
         say = reader.text(data["say"], f"{where}.say") if "say" in data else None
         words = reader.strings(data["words"], f"{where}.words")
-        found.append(Interrupt(words, reader.string(data["goto"], f"{where}.goto"), who, say))
+        during = reader.strings(data.get("during", []), f"{where}.during")
+        found.append(Interrupt(words, reader.string(data["goto"], f"{where}.goto"), who, say, during))
     return found
 
 

@@ -24,12 +24,6 @@ OPTED_IN = {
     "en": "PeerLine: welcome back, you're subscribed again. Text us any time. Reply STOP to opt out.",
     "es": "PeerLine: bienvenido de nuevo. Escribenos cuando quieras. Responde PARAR para salir.",
 }
-WELCOME = {
-    "en": "Hi, this is PeerLine, a peer support line. Thanks for reaching out, we got your message. "
-    "If you are in crisis, call or text 988.",
-    "es": "Hola, esto es PeerLine, una linea de apoyo entre pares. Gracias por escribir, recibimos "
-    "tu mensaje. En crisis, llama o textea al 988.",
-}
 
 
 def text(table: dict[str, str], locale: str | None) -> str:

@@ -15,6 +15,7 @@ import psutil
 import pytest
 
 from service.core import replies
+from tests.support.flows import opening
 from tests.e2e.line import free_port, wait_for
 
 pytestmark = pytest.mark.e2e
@@ -58,7 +59,7 @@ def test_make_dev_brings_up_a_line_that_answers_and_stops_cleanly(tmp_path):
             thread = post_json(f"{base}/dev/phone/thread", {"phone": phone})["messages"]
             return [m["body"] for m in thread if m["direction"] == "outbound"]
 
-        assert wait_for(line_answered, 30, "the welcome") == [replies.WELCOME["en"]]
+        assert wait_for(line_answered, 30, "the welcome") == opening()
         children = psutil.Process(dev.pid).children(recursive=True)
         assert len(children) >= 5  # redis, web, workers, sender, scheduler
     finally:

@@ -15,6 +15,7 @@ from sqlalchemy import create_engine, func, select, text
 
 from service.adapters.models import Base, InboundMessage
 from service.core import replies
+from tests.support.flows import opening
 from tests.e2e.line import wait_for
 
 pytestmark = pytest.mark.e2e
@@ -31,7 +32,7 @@ def unprocessed(line) -> int:
 
 def test_a_seeker_texts_the_line(line):
     assert line.text(SEEKER, "hello") == 200
-    wait_for(lambda: line.received_by(SEEKER) == [replies.WELCOME["en"]], 20, "the welcome")
+    wait_for(lambda: line.received_by(SEEKER) == opening(), 20, "the welcome")
     line.text(SEEKER, "HELP")
     wait_for(lambda: len(line.received_by(SEEKER)) == 2, 20, "the help text")
     line.text(SEEKER, "STOP")
@@ -41,7 +42,7 @@ def test_a_seeker_texts_the_line(line):
     line.text(SEEKER, "HELP")
     wait_for(lambda: unprocessed(line) == 0, 20, "the texts after STOP to be processed")
     time.sleep(1.5)  # give any wrongly queued reply time to go out
-    assert line.received_by(SEEKER) == [replies.WELCOME["en"], replies.HELP["en"], replies.OPTED_OUT["en"]]
+    assert line.received_by(SEEKER) == [*opening(), replies.HELP["en"], replies.OPTED_OUT["en"]]
     line.text(SEEKER, "START")
     wait_for(lambda: line.received_by(SEEKER)[3:] == [replies.OPTED_IN["en"]], 20, "the welcome back")
 
@@ -52,7 +53,7 @@ def test_one_message_sid_delivered_twice_gets_one_reply(line):
     assert line.text(SEEKER, "hello", sid=sid) == 200
     wait_for(lambda: unprocessed(line) == 0 and line.received_by(SEEKER), 20, "the reply")
     time.sleep(1.5)
-    assert line.received_by(SEEKER) == [replies.WELCOME["en"]]
+    assert line.received_by(SEEKER) == opening()
 
 
 def test_worker_killed_mid_batch_loses_nothing_and_answers_once(line):

@@ -15,6 +15,7 @@ from service.adapters.models import Contact, InboundMessage, OptOutEvent, Outbou
 from service.core import replies
 from service.core.inbound import Reply
 from tests.conftest import AUTH_TOKEN, LINE_NUMBER, PUBLIC_BASE_URL
+from tests.support.flows import opening
 from tests.support.fakes import FakeSender, run_jobs
 from tests.support.twilio_signing import inbound_params, signed_post
 
@@ -47,7 +48,7 @@ def test_hello_gets_the_welcome(client, runtime):
     run_jobs(runtime)
     assert sender.sent[0].to == SEEKER
     assert sender.sent[0].from_ == LINE_NUMBER
-    assert sender.bodies_to(SEEKER) == [replies.WELCOME["en"]]
+    assert sender.bodies_to(SEEKER) == opening()
 
 
 def test_stop_confirms_once_then_silence_until_start(client, runtime):
@@ -55,7 +56,7 @@ def test_stop_confirms_once_then_silence_until_start(client, runtime):
     for body in ["hello", "STOP", "are you there?", "stop", "HELP"]:
         text(client, SEEKER, body)
         run_jobs(runtime)
-    assert sender.bodies_to(SEEKER) == [replies.WELCOME["en"], replies.OPTED_OUT["en"]]
+    assert sender.bodies_to(SEEKER) == [*opening(), replies.OPTED_OUT["en"]]
     text(client, SEEKER, "START")
     run_jobs(runtime)
     text(client, SEEKER, "HELP")
@@ -93,7 +94,7 @@ def test_a_redelivered_message_sid_gets_one_reply(client, runtime):
     run_jobs(runtime)
     text(client, SEEKER, "hello", sid=sid)
     run_jobs(runtime)
-    assert sender.bodies_to(SEEKER) == [replies.WELCOME["en"]]
+    assert sender.bodies_to(SEEKER) == opening()
 
 
 def test_fifty_texts_posted_at_once_are_processed_in_order_exactly_once(app, runtime):

@@ -53,10 +53,28 @@ def twilio_error(status: int, code: int) -> TwilioRestException:
     return TwilioRestException(status, "https://api.twilio.com/2010-04-01/Messages.json", "error", code)
 
 
-def run_jobs(rt: Runtime, queues=ALL_QUEUES) -> None:
-    """Run every queued job to the end in this process, as a real RQ worker would."""
+def run_jobs(rt: Runtime, queues=ALL_QUEUES, with_scheduler: bool = False) -> None:
+    """Run every queued job to the end in this process, as a real RQ worker would; with the
+    scheduler, jobs scheduled for a time already past are queued and run too."""
     context.install(rt)
     try:
-        SimpleWorker(list(queues), connection=rt.redis, serializer=JSONSerializer).work(burst=True)
+        worker = SimpleWorker(list(queues), connection=rt.redis, serializer=JSONSerializer)
+        worker.work(burst=True, with_scheduler=with_scheduler)
     finally:
         context.install(None)
+
+
+@dataclass
+class FixedClock:
+    """A clock that moves only when a test says so."""
+
+    now: datetime
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> datetime:
+        from datetime import timedelta
+
+        self.now += timedelta(**delta)
+        return self.now

@@ -31,7 +31,6 @@ TABLES = {
     "HELP": replies.HELP,
     "OPTED_OUT": replies.OPTED_OUT,
     "OPTED_IN": replies.OPTED_IN,
-    "WELCOME": replies.WELCOME,
 }
 
 

@@ -1,0 +1,196 @@
+"""The flows' host: load a person's conversation, perform the engine's effects, store the state.
+
+Runs inside the caller's transaction (inbound processing, a timeout, a check-in) under the
+contact's lock, so texts, timeouts and check-ins of one person never race. Timers are written
+to the row first and queued with RQ's scheduler after commit; the sweeper re-queues any that
+Redis lost, and a timer that fires late or twice changes nothing (the engine checks its token).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import redis
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from service.adapters import outbox
+from service.adapters.crypto import DataCipher
+from service.adapters.models import CheckinSchedule, Contact, Conversation
+from service.adapters.runtime import Runtime
+from service.core import checkins
+from service.core.conversation import RunCommand, StateChanged
+from service.core.flow_engine import CrisisDetected, Ended, FlowStarted, FlowState, HandOff, Remember, Send
+
+log = logging.getLogger(__name__)
+STATE_CONTEXT = b"conversations.state"
+
+
+@dataclass
+class Applied:
+    """What must happen once the transaction commits: sends and timers to queue."""
+
+    outbound_ids: list[int] = field(default_factory=list)
+    timeouts: list[tuple[int, int, datetime]] = field(default_factory=list)  # conversation, token, at
+    checkins: list[tuple[int, datetime]] = field(default_factory=list)  # contact, at
+
+
+def active(session: Session, contact_id: int) -> Conversation | None:
+    return session.scalar(
+        select(Conversation).where(Conversation.contact_id == contact_id, Conversation.ended_at.is_(None))
+    )
+
+
+def state_of(cipher: DataCipher, row: Conversation) -> FlowState:
+    return FlowState.from_json(cipher.decrypt(row.state_cipher, STATE_CONTEXT))
+
+
+def end_all(session: Session, contact_id: int, reason: str, now: datetime) -> None:
+    """End the person's conversation and forget their timers (STOP, DELETE)."""
+    row = active(session, contact_id)
+    if row is not None:
+        row.ended_at, row.end_reason, row.timeout_at, row.timeout_token = now, reason, None, None
+        row.updated_at = now
+
+
+class Host:
+    def __init__(self, session: Session, cipher: DataCipher, contact: Contact, line_number: str, now: datetime):
+        self.session, self.cipher, self.contact = session, cipher, contact
+        self.line_number, self.now = line_number, now
+        self.row = active(session, contact.id)
+        self.applied = Applied()
+
+    def state(self) -> FlowState | None:
+        return state_of(self.cipher, self.row) if self.row is not None else None
+
+    def apply(self, effects: list[object], in_reply_to: int | None = None) -> Applied:
+        for effect in effects:
+            if isinstance(effect, Send):
+                self._send(effect, in_reply_to)
+            elif isinstance(effect, StateChanged):
+                self._store(effect.state, effect.new)
+            elif isinstance(effect, Remember):
+                self._remember(effect)
+            elif isinstance(effect, HandOff):
+                self._hand_off(effect)
+            elif isinstance(effect, RunCommand):
+                self._command(effect)
+            elif isinstance(effect, CrisisDetected):
+                # The safety work adds alerts and on-call texts here; the reasons are kept, the text is not.
+                log.warning("crisis language", extra={"contact_id": self.contact.id, "reasons": list(effect.reasons)})
+            elif isinstance(effect, (Ended, FlowStarted)):
+                pass  # recorded through the state (flow, content hash, ended) in _store
+            else:
+                log.error("effect with no host yet", extra={"effect": type(effect).__name__})
+        return self.applied
+
+    def _send(self, effect: Send, in_reply_to: int | None) -> None:
+        if effect.to != "seeker":
+            log.error("no peer in this conversation to send to", extra={"contact_id": self.contact.id})
+            return
+        row = outbox.add(
+            self.session,
+            self.cipher,
+            contact_id=self.contact.id,
+            line_number=self.line_number,
+            body=effect.text,
+            now=self.now,
+            in_reply_to=in_reply_to,
+        )
+        self.session.flush()
+        self.applied.outbound_ids.append(row.id)
+
+    def _store(self, state: FlowState, new: bool) -> None:
+        if new and self.row is not None:
+            end_all(self.session, self.contact.id, "replaced", self.now)
+            self.session.flush()
+            self.row = None
+        if self.row is None:
+            self.row = Conversation(
+                contact_id=self.contact.id, line_number=self.line_number, started_at=self.now, flows_run=""
+            )
+            self.session.add(self.row)
+        row = self.row
+        ran = f"{state.flow}@{state.content_hash}"
+        if not row.flows_run.endswith(ran):
+            row.flows_run = f"{row.flows_run} {ran}".strip()
+        row.flow, row.content_hash, row.channel = state.flow, state.content_hash, state.channel
+        row.state_cipher = self.cipher.encrypt(state.to_json(), STATE_CONTEXT)
+        row.urgent = state.urgent
+        row.updated_at = self.now
+        wait = state.wait
+        row.timeout_at = wait.due if wait else None
+        row.timeout_token = wait.token if wait and wait.due else None
+        if state.ended:
+            row.ended_at, row.end_reason = self.now, "done"
+        self.session.flush()
+        if row.timeout_at is not None and row.timeout_token is not None:
+            self.applied.timeouts.append((row.id, row.timeout_token, row.timeout_at))
+
+    def _remember(self, effect: Remember) -> None:
+        if effect.key == "locale":
+            self.contact.locale = effect.value
+        elif effect.key == "consent" and effect.value == "yes":
+            self.contact.consented_at = self.contact.consented_at or self.now
+        # check-in answers are read from the state by the schedule_checkins handoff
+
+    def _hand_off(self, effect: HandOff) -> None:
+        if effect.action == "schedule_checkins":
+            state = self.state()
+            self._schedule(state.values if state else {})
+        else:
+            # find_peer and the relay arrive with matching; until then a peer search times out
+            # honestly into the flow's no-peer branch.
+            log.info("handoff", extra={"contact_id": self.contact.id, "action": effect.action})
+
+    def _schedule(self, values: Mapping[str, str]) -> None:
+        schedule = self.session.get(CheckinSchedule, self.contact.id)
+        every = values.get("checkins")
+        if every in checkins.EVERY and not (values.get("checkin_time") and values.get("checkin_tz")):
+            log.warning("check-ins asked for without a time or zone", extra={"contact_id": self.contact.id})
+            return
+        if every not in checkins.EVERY:
+            if schedule is not None:
+                self.session.delete(schedule)
+            return
+        zone = ZoneInfo(values["checkin_tz"])
+        if schedule is None:
+            schedule = CheckinSchedule(contact_id=self.contact.id)
+            self.session.add(schedule)
+        schedule.every, schedule.local_time, schedule.timezone = every, values["checkin_time"], values["checkin_tz"]
+        schedule.weekday = self.now.astimezone(zone).weekday()
+        schedule.line_number, schedule.paused, schedule.updated_at = self.line_number, False, self.now
+        self.plan_next(schedule)
+
+    def plan_next(self, schedule: CheckinSchedule) -> None:
+        zone = ZoneInfo(schedule.timezone)
+        schedule.next_at = checkins.next_checkin(
+            schedule.every, schedule.local_time, zone, schedule.weekday, self.now
+        )
+        self.applied.checkins.append((self.contact.id, schedule.next_at))
+
+    def _command(self, effect: RunCommand) -> None:
+        schedule = self.session.get(CheckinSchedule, self.contact.id)
+        if schedule is None:
+            return
+        if effect.name == "pause_checkins":
+            schedule.paused, schedule.next_at, schedule.updated_at = True, None, self.now
+        elif effect.name == "resume_checkins":
+            schedule.paused, schedule.updated_at = False, self.now
+            self.plan_next(schedule)
+
+
+def after_commit(rt: Runtime, applied: Applied) -> None:
+    """Queue what the committed transaction promised; the sweeper catches anything lost here."""
+    outbox.dispatch(rt, applied.outbound_ids)
+    try:
+        for conversation_id, token, at in applied.timeouts:
+            rt.jobs.flow_timeout(conversation_id, token, at)
+        for contact_id, at in applied.checkins:
+            rt.jobs.checkin_due(contact_id, at)
+    except redis.RedisError:
+        log.exception("could not queue timers; the sweeper will")

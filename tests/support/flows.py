@@ -1,0 +1,22 @@
+"""What the shipped flows say, for tests that check a person got the right text."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from functools import cache
+
+from service.adapters import flow_files
+from service.adapters.settings import SHIPPED_FLOWS
+from service.core.conversation import FlowHandler
+from service.core.flow_engine import Send
+
+
+@cache
+def handler() -> FlowHandler:
+    return FlowHandler(flow_files.load(SHIPPED_FLOWS))
+
+
+def opening(flow: str = "first_contact", locale: str = "en") -> list[str]:
+    """The texts a person reads when this flow starts."""
+    start = handler().engine.start(flow, locale=locale, channel="sms", now=datetime(2026, 1, 5, tzinfo=UTC))
+    return [effect.text for effect in start.effects if isinstance(effect, Send)]
