@@ -116,4 +116,3 @@ main.add_command(flows)
 
 if __name__ == "__main__":
     main()
-

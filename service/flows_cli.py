@@ -49,7 +49,9 @@ def check(paths: tuple[Path, ...]) -> None:
             failed = True
             continue
         names = ", ".join(sorted(flow_set.flows))
-        click.echo(f"ok: {len(flow_set.flows)} flows in {directory} ({names}), {len(flow_set.commands)} commands")
+        click.echo(
+            f"ok: {len(flow_set.flows)} flows in {directory} ({names}), {len(flow_set.commands)} commands"
+        )
     if failed:
         raise SystemExit(1)
 
@@ -80,7 +82,9 @@ def simulate(flow: str, locale: str, channel: str, script: TextIO | None) -> Non
     except flow_files.FlowsInvalid as error:
         raise click.ClickException(str(error)) from None
     if flow not in flow_set.flows:
-        raise click.ClickException(f"no flow named {flow!r}; the flows are: {', '.join(sorted(flow_set.flows))}")
+        raise click.ClickException(
+            f"no flow named {flow!r}; the flows are: {', '.join(sorted(flow_set.flows))}"
+        )
     player = Player(FlowHandler(flow_set), flow, locale, channel)
     player.begin()
     shown = _show(player, 0)

@@ -9,8 +9,8 @@ from sqlalchemy import Connection, LargeBinary, bindparam, delete, text
 from sqlalchemy.orm import Session
 
 from service.adapters.contact_cache import ContactIds
-from service.adapters.crypto import DataCipher
 from service.adapters.conversations import end_all as end_conversation
+from service.adapters.crypto import DataCipher
 from service.adapters.models import AuditEvent, CheckinSchedule, Contact, OptOutEvent, UTCDateTime
 from service.adapters.outbox import cancel_pending
 

@@ -9,7 +9,7 @@ Redis lost, and a timer that fires late or twice changes nothing (the engine che
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -24,7 +24,16 @@ from service.adapters.models import CheckinSchedule, Contact, Conversation
 from service.adapters.runtime import Runtime
 from service.core import checkins
 from service.core.conversation import RunCommand, StateChanged
-from service.core.flow_engine import CrisisDetected, Ended, FlowStarted, FlowState, HandOff, Remember, Send
+from service.core.flow_engine import (
+    CrisisDetected,
+    Ended,
+    FlowStarted,
+    FlowState,
+    HandOff,
+    Remember,
+    ScheduleTimeout,
+    Send,
+)
 
 log = logging.getLogger(__name__)
 STATE_CONTEXT = b"conversations.state"
@@ -58,7 +67,9 @@ def end_all(session: Session, contact_id: int, reason: str, now: datetime) -> No
 
 
 class Host:
-    def __init__(self, session: Session, cipher: DataCipher, contact: Contact, line_number: str, now: datetime):
+    def __init__(
+        self, session: Session, cipher: DataCipher, contact: Contact, line_number: str, now: datetime
+    ):
         self.session, self.cipher, self.contact = session, cipher, contact
         self.line_number, self.now = line_number, now
         self.row = active(session, contact.id)
@@ -67,7 +78,9 @@ class Host:
     def state(self) -> FlowState | None:
         return state_of(self.cipher, self.row) if self.row is not None else None
 
-    def apply(self, effects: list[object], in_reply_to: int | None = None) -> Applied:
+    def apply(self, effects: Sequence[object], in_reply_to: int | None = None) -> Applied:
+        # Handoffs read the answers as they are after this input (the new state comes last).
+        self.latest = next((e.state for e in reversed(effects) if isinstance(e, StateChanged)), self.state())
         for effect in effects:
             if isinstance(effect, Send):
                 self._send(effect, in_reply_to)
@@ -81,9 +94,11 @@ class Host:
                 self._command(effect)
             elif isinstance(effect, CrisisDetected):
                 # The safety work adds alerts and on-call texts here; the reasons are kept, the text is not.
-                log.warning("crisis language", extra={"contact_id": self.contact.id, "reasons": list(effect.reasons)})
-            elif isinstance(effect, (Ended, FlowStarted)):
-                pass  # recorded through the state (flow, content hash, ended) in _store
+                log.warning(
+                    "crisis language", extra={"contact_id": self.contact.id, "reasons": list(effect.reasons)}
+                )
+            elif isinstance(effect, (Ended, FlowStarted, ScheduleTimeout)):
+                pass  # recorded through the state (flow, content hash, wait, ended) in _store
             else:
                 log.error("effect with no host yet", extra={"effect": type(effect).__name__})
         return self.applied
@@ -140,8 +155,7 @@ class Host:
 
     def _hand_off(self, effect: HandOff) -> None:
         if effect.action == "schedule_checkins":
-            state = self.state()
-            self._schedule(state.values if state else {})
+            self._schedule(self.latest.values if self.latest else {})
         else:
             # find_peer and the relay arrive with matching; until then a peer search times out
             # honestly into the flow's no-peer branch.
@@ -161,7 +175,11 @@ class Host:
         if schedule is None:
             schedule = CheckinSchedule(contact_id=self.contact.id)
             self.session.add(schedule)
-        schedule.every, schedule.local_time, schedule.timezone = every, values["checkin_time"], values["checkin_tz"]
+        schedule.every, schedule.local_time, schedule.timezone = (
+            every,
+            values["checkin_time"],
+            values["checkin_tz"],
+        )
         schedule.weekday = self.now.astimezone(zone).weekday()
         schedule.line_number, schedule.paused, schedule.updated_at = self.line_number, False, self.now
         self.plan_next(schedule)

@@ -14,7 +14,7 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
-from service.core.commands import parse_commands
+from service.core.commands import Command, parse_commands
 from service.core.flow_check import FlowSet, check
 from service.core.flow_model import Flow, FlowFormatError, Text, parse_flow, parse_messages
 
@@ -26,7 +26,9 @@ class FlowsInvalid(Exception):
     """The flows cannot run: every problem, one per line, each naming the file and step."""
 
     def __init__(self, problems: list[str]) -> None:
-        super().__init__(f"{len(problems)} problem(s) in the flows:\n" + "\n".join(f"  {p}" for p in problems))
+        super().__init__(
+            f"{len(problems)} problem(s) in the flows:\n" + "\n".join(f"  {p}" for p in problems)
+        )
         self.problems = problems
 
 
@@ -58,7 +60,7 @@ def load(flows_dir: Path, only: Iterable[Path] = ()) -> FlowSet:
         except (OSError, YAMLError, FlowFormatError) as error:
             problems += _problems(path, error)
     commands_path = flows_dir / COMMANDS
-    commands = ()
+    commands: tuple[Command, ...] = ()
     try:
         commands = parse_commands(read_yaml(commands_path), _name(commands_path), shared)
     except (OSError, YAMLError, FlowFormatError) as error:

@@ -17,11 +17,11 @@ from service.adapters.contact_cache import ContactIds
 from service.adapters.crypto import DataCipher
 from service.adapters.db import Database, make_engine, migrate
 from service.adapters.embedded_redis import EmbeddedRedis
+from service.adapters.flow_files import load as load_flows
 from service.adapters.jobqueue import JobQueue
 from service.adapters.redis_state import RedisState
 from service.adapters.settings import Settings
 from service.adapters.twilio_sender import TwilioSender
-from service.adapters.flow_files import load as load_flows
 from service.core.conversation import FlowHandler
 from service.core.inbound import ConversationHandler
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import timedelta
 
-from sqlalchemy import Row, select
+from sqlalchemy import select
 
 from service.adapters.jobqueue import INBOUND, OUTBOUND
 from service.adapters.models import CheckinSchedule, Conversation, InboundMessage, OutboundMessage
@@ -28,7 +28,7 @@ def sweep(rt: Runtime) -> dict[str, int]:
     contact_ids: Sequence[int] = []
     pending: Sequence[int] = []
     claimed: Sequence[int] = []
-    timeouts: Sequence[Row[tuple[int, int | None]]] = []
+    timeouts: Sequence[tuple[int, int | None]] = []
     checkins: Sequence[int] = []
     with rt.db.session() as session:
         if waiting[INBOUND] == 0:
@@ -54,11 +54,15 @@ def sweep(rt: Runtime) -> dict[str, int]:
                 )
             ).all()
         if waiting[INBOUND] == 0:
-            timeouts = session.execute(
-                select(Conversation.id, Conversation.timeout_token).where(
-                    Conversation.ended_at.is_(None), Conversation.timeout_at < now - TIMER_GRACE
+            timeouts = (
+                session.execute(
+                    select(Conversation.id, Conversation.timeout_token).where(
+                        Conversation.ended_at.is_(None), Conversation.timeout_at < now - TIMER_GRACE
+                    )
                 )
-            ).all()
+                .tuples()
+                .all()
+            )
             checkins = session.scalars(
                 select(CheckinSchedule.contact_id).where(
                     CheckinSchedule.paused.is_(False), CheckinSchedule.next_at < now - TIMER_GRACE

@@ -39,12 +39,12 @@ def flow_timeout(rt: Runtime, conversation_id: int, token: int) -> str:
             if host.row is None or host.row.id != conversation_id or contact.opted_out:
                 return "ended"
             host.line_number = host.row.line_number
+            if host.row.timeout_token != token:
+                return "stale"  # answered already: a late timer changes nothing
             if host.row.timeout_at is not None and host.row.timeout_at > now + EARLY_TOLERANCE:
                 return "early"  # not due yet: the timer for timeout_at is queued (or swept) separately
             state = conversations.state_of(rt.cipher, host.row)
             outcome = rt.flows.engine.timeout(state, token, now)
-            if outcome.state == state:
-                return "stale"  # answered already: a late timer changes nothing
             applied = host.apply([*outcome.effects, StateChanged(outcome.state, new=False)])
     conversations.after_commit(rt, applied)
     return "fired"
@@ -72,4 +72,3 @@ def checkin_due(rt: Runtime, contact_id: int) -> str:
             applied = host.apply(effects)
     conversations.after_commit(rt, applied)
     return "sent" if effects else "skipped"
-

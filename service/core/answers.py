@@ -13,7 +13,24 @@ from service.core.flow_model import Answer, Option
 
 # Built-in words for yes/no questions. Flows never *ask* for YES (carriers treat it as an
 # opt-in keyword, and the checker refuses it in flow files), but a person may type it anyway.
-YES_WORDS = ("yes", "ok", "okay", "k", "sure", "yeah", "yep", "yup", "y", "si", "claro", "vale", "dale", "bueno", "de acuerdo", "esta bien")
+YES_WORDS = (
+    "yes",
+    "ok",
+    "okay",
+    "k",
+    "sure",
+    "yeah",
+    "yep",
+    "yup",
+    "y",
+    "si",
+    "claro",
+    "vale",
+    "dale",
+    "bueno",
+    "de acuerdo",
+    "esta bien",
+)
 NO_WORDS = ("no", "nope", "nah", "n", "no thanks", "not now", "no gracias", "ahora no", "mejor no")
 YES_NO = (Option("1", "yes", YES_WORDS), Option("2", "no", NO_WORDS))
 

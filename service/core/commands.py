@@ -13,10 +13,12 @@ from datetime import timedelta
 from typing import Any
 
 from service.core import answers
-from service.core.flow_model import PARTIES, FlowFormatError, Placeholder, Text, check_spec, Reader
+from service.core.flow_model import PARTIES, FlowFormatError, Placeholder, Reader, Text, check_spec
 
 ARGUMENTS = ("duration",)
-_SPOKEN_DURATION = re.compile(r"^(\d+)\s*(m|min|mins|minutes?|minutos?|h|hr|hrs|hours?|horas?|d|days?|dias?)$")
+_SPOKEN_DURATION = re.compile(
+    r"^(\d+)\s*(m|min|mins|minutes?|minutos?|h|hr|hrs|hours?|horas?|d|days?|dias?)$"
+)
 
 
 @dataclass(frozen=True)
@@ -87,7 +89,9 @@ def parse_commands(data: Any, source: str, shared: Mapping[str, Text]) -> tuple[
             }
             words = reader.strings(spec["words"], f"{where}.words")
             if say is not None:
-                found.append(Command(str(name), spec["party"], words, say, spec.get("argument"), placeholders))
+                found.append(
+                    Command(str(name), spec["party"], words, say, spec.get("argument"), placeholders)
+                )
     if reader.problems:
         raise FlowFormatError(reader.problems)
     return tuple(found)

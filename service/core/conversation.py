@@ -12,8 +12,8 @@ from datetime import datetime, timedelta
 
 from service.core import answers, commands
 from service.core.flow_check import FlowSet
-from service.core.inbound import Contact
 from service.core.flow_engine import CrisisDetected, CrisisDetector, Effect, Engine, FlowState, Send
+from service.core.inbound import Contact
 
 FIRST_CONTACT, CHECK_IN = "first_contact", "check_in"
 SEEKER = "seeker"
@@ -45,7 +45,11 @@ class FlowHandler:
         locale, active = contact.locale, contact.conversation
         effects: list[Effect | StateChanged | RunCommand] = []
         if active is not None and not active.ended:
-            found = commands.match(self.flow_set.commands, SEEKER, text) if self._may_command(active, text) else None
+            found = (
+                commands.match(self.flow_set.commands, SEEKER, text)
+                if self._may_command(active, text)
+                else None
+            )
             if found is not None:
                 return [*self._command(found, active.locale)]
             outcome = self.engine.receive(active, SEEKER, text, now)
@@ -58,7 +62,10 @@ class FlowHandler:
         found = commands.match(self.flow_set.commands, SEEKER, text)
         if found is not None:
             return [*effects, *self._command(found, speaks)]
-        return [*effects, *self.start(CHECK_IN if contact.consented else FIRST_CONTACT, speaks, now, urgent=bool(reasons))]
+        return [
+            *effects,
+            *self.start(CHECK_IN if contact.consented else FIRST_CONTACT, speaks, now, urgent=bool(reasons)),
+        ]
 
     def start(
         self, flow: str, locale: str, now: datetime, *, urgent: bool = False, channel: str = "sms"
@@ -78,4 +85,3 @@ class FlowHandler:
     def _command(self, found: commands.CommandMatch, locale: str) -> list[Effect | StateChanged | RunCommand]:
         reply = found.command.say.render(locale, "sms", {})
         return [RunCommand(found.command.name, found.duration), Send(SEEKER, reply)]
-

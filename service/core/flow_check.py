@@ -17,7 +17,21 @@ from service.core.flow_model import HANDOFF_EVENTS, REQUIRED_LOCALES, Flow, Plac
 MAX_SEGMENTS = 2
 # Carrier-reserved words: never an answer or a command, in any case or accent.
 RESERVED = frozenset(
-    {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT", "START", "YES", "UNSTOP", "HELP", "INFO"}
+    {
+        "STOP",
+        "STOPALL",
+        "UNSUBSCRIBE",
+        "CANCEL",
+        "END",
+        "QUIT",
+        "REVOKE",
+        "OPTOUT",
+        "START",
+        "YES",
+        "UNSTOP",
+        "HELP",
+        "INFO",
+    }
 )
 VOICE_CRISIS_KEY = "9"  # on a call, 9 at any menu dials 988
 HOST_MESSAGES = ("crisis_resources", "crisis_peer_guidance")  # the engine sends these by id
@@ -45,7 +59,9 @@ def check(flow_set: FlowSet) -> list[str]:
     for command in flow_set.commands:
         where = f"{flow_set.commands_source}: command '{command.name}'"
         problems += [f"{where}: {p}" for p in _reserved(command.words)]
-        problems += [f"{where}: {p}" for p in _text_problems(command.say, locales, command.placeholders, False)]
+        problems += [
+            f"{where}: {p}" for p in _text_problems(command.say, locales, command.placeholders, False)
+        ]
     return problems
 
 
@@ -163,7 +179,7 @@ def _reserved(words: tuple[str, ...]) -> Iterator[str]:
     for word in words:
         plain = keywords.normalise(word)
         if plain in RESERVED or keywords.classify(word, opted_out=True) is not None:
-            yield f"'{word}' is a carrier or PeerLine keyword (STOP, HELP, YES…) and cannot be an answer or command"
+            yield f"'{word}' is a carrier or PeerLine keyword (STOP, HELP, YES…): never an answer or command"
 
 
 def _text_problems(
@@ -187,10 +203,12 @@ def _text_problems(
         worst = _worst_case(template, placeholders)
         count = sms.count_segments(worst)
         if count.segments > MAX_SEGMENTS:
-            limit = MAX_SEGMENTS * (sms.GSM7_PER_SEGMENT if count.encoding == "GSM-7" else sms.UCS2_PER_SEGMENT)
+            limit = MAX_SEGMENTS * (
+                sms.GSM7_PER_SEGMENT if count.encoding == "GSM-7" else sms.UCS2_PER_SEGMENT
+            )
             yield (
-                f"{name} ({locale}) is {count.segments} SMS segments ({count.units} {count.encoding} characters"
-                f" at its longest, limit {limit}); shorten it"
+                f"{name} ({locale}) is {count.segments} SMS segments"
+                f" ({count.units} {count.encoding} characters at its longest, limit {limit}); shorten it"
                 + ("" if count.encoding == "GSM-7" else " or drop the characters that force UCS-2")
             )
 
@@ -240,7 +258,9 @@ def _reachable(flow: Flow) -> set[str]:
 
 def _loops_without_wait(flow: Flow) -> list[str]:
     """Steps on a cycle that passes only through steps that never wait."""
-    moving = {sid: [t for _, t in s.targets() if t in flow.steps] for sid, s in flow.steps.items() if not s.waits()}
+    moving = {
+        sid: [t for _, t in s.targets() if t in flow.steps] for sid, s in flow.steps.items() if not s.waits()
+    }
     found = []
     for start in moving:
         todo, seen = list(moving[start]), set()

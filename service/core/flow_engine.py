@@ -254,7 +254,10 @@ class _Run:
         token = self.state.tokens_issued + 1
         due = self.now + step.timeout.after if step.timeout else None
         self.state = replace(
-            self.state, step=step.id, tokens_issued=token, wait=Wait(token, due, reminders_sent, invalid_answers)
+            self.state,
+            step=step.id,
+            tokens_issued=token,
+            wait=Wait(token, due, reminders_sent, invalid_answers),
         )
         if due is not None:
             self.effects.append(ScheduleTimeout(token, due))
@@ -338,4 +341,3 @@ class _Run:
         if step.invalid.say:
             self.send(step.to, step.invalid.say)
         self.state = replace(self.state, wait=replace(wait, invalid_answers=count))  # same timer
-

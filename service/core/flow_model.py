@@ -365,7 +365,9 @@ def _read_step(reader: Reader, step_id: str, body: Any, parties: tuple[str, ...]
     if "say" in data:
         said = data.get("say")
         items = said if isinstance(said, list) else [said] if said is not None else []
-        step["say"] = tuple(t for i, item in enumerate(items) if (t := reader.text(item, f"{where}.say[{i}]")))
+        step["say"] = tuple(
+            t for i, item in enumerate(items) if (t := reader.text(item, f"{where}.say[{i}]"))
+        )
     if kind == "end":
         end = reader.fields(data["end"] or {}, f"{where}.end", (), ("then",))
         if end and "then" in end:
@@ -426,12 +428,19 @@ def _read_answer(reader: Reader, value: Any, where: str) -> Answer | None:
         limits = reader.fields(spec, where, ("min", "max"))
         if limits is None:
             return None
-        return Answer(kind, minimum=reader.integer(limits["min"], where), maximum=reader.integer(limits["max"], where))
+        return Answer(
+            kind, minimum=reader.integer(limits["min"], where), maximum=reader.integer(limits["max"], where)
+        )
     if kind == "choice":
         if not isinstance(spec, list) or not spec:
             reader.problem(where, "expected a list of options")
             return None
-        return Answer(kind, options=tuple(o for i, item in enumerate(spec) if (o := _read_option(reader, item, f"{where}[{i}]"))))
+        return Answer(
+            kind,
+            options=tuple(
+                o for i, item in enumerate(spec) if (o := _read_option(reader, item, f"{where}[{i}]"))
+            ),
+        )
     if kind == "digits":
         length = reader.fields(spec, where, ("length",))
         return Answer(kind, length=reader.integer(length["length"], where)) if length else None
@@ -439,10 +448,16 @@ def _read_answer(reader: Reader, value: Any, where: str) -> Answer | None:
         window = reader.fields(spec or {}, where, (), ("earliest", "latest"))
         if window is None:
             return None
-        return Answer(kind, earliest=str(window.get("earliest", "00:00")), latest=str(window.get("latest", "23:59")))
+        return Answer(
+            kind, earliest=str(window.get("earliest", "00:00")), latest=str(window.get("latest", "23:59"))
+        )
     if kind == "text":
         limit = reader.fields(spec or {}, where, (), ("max_length",))
-        return Answer(kind, max_length=reader.integer(limit.get("max_length", 0), where)) if limit is not None else None
+        return (
+            Answer(kind, max_length=reader.integer(limit.get("max_length", 0), where))
+            if limit is not None
+            else None
+        )
     if spec not in (None, {}):
         reader.problem(where, "yes_no takes no settings: write 'yes_no: {}'")
     return Answer(kind)
@@ -475,7 +490,12 @@ def _read_timeout(reader: Reader, value: Any, where: str) -> Timeout | None:
         return None
     remind = reader.text(data["remind"], f"{where}.remind") if "remind" in data else None
     reminders = reader.integer(data.get("reminders", 1 if remind else 0), f"{where}.reminders")
-    return Timeout(reader.duration(data["after"], f"{where}.after"), reader.string(data["then"], f"{where}.then"), remind, reminders)
+    return Timeout(
+        reader.duration(data["after"], f"{where}.after"),
+        reader.string(data["then"], f"{where}.then"),
+        remind,
+        reminders,
+    )
 
 
 def _read_interrupts(reader: Reader, value: Any, parties: tuple[str, ...]) -> list[Interrupt]:
@@ -510,5 +530,7 @@ def _read_placeholders(reader: Reader, value: Any) -> dict[str, Placeholder]:
             gsm = data.get("gsm", False)
             if not isinstance(gsm, bool):
                 reader.problem(f"placeholders.{name}.gsm", "expected true or false")
-            found[str(name)] = Placeholder(reader.integer(data["max_length"], f"placeholders.{name}"), gsm is True)
+            found[str(name)] = Placeholder(
+                reader.integer(data["max_length"], f"placeholders.{name}"), gsm is True
+            )
     return found

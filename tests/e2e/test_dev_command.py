@@ -14,9 +14,8 @@ import urllib.request
 import psutil
 import pytest
 
-from service.core import replies
-from tests.support.flows import opening
 from tests.e2e.line import free_port, wait_for
+from tests.support.flows import opening
 
 pytestmark = pytest.mark.e2e
 

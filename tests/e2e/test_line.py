@@ -15,8 +15,8 @@ from sqlalchemy import create_engine, func, select, text
 
 from service.adapters.models import Base, InboundMessage
 from service.core import replies
-from tests.support.flows import opening
 from tests.e2e.line import wait_for
+from tests.support.flows import opening
 
 pytestmark = pytest.mark.e2e
 SEEKER = "+15551110001"

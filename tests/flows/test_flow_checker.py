@@ -39,12 +39,19 @@ def edit(flows: Path, name: str, change) -> None:
 
 
 def first_ask(data) -> tuple[str, dict]:
-    return next((step_id, step) for step_id, step in data["steps"].items() if "ask" in step and "choice" in step["answer"])
+    return next(
+        (step_id, step)
+        for step_id, step in data["steps"].items()
+        if "ask" in step and "choice" in step["answer"]
+    )
 
 
 def inline(step: dict) -> dict:
     """Give the step an inline question we can break, whatever its message is now."""
-    step["ask"] = {"text": {"en": "Reply 1 or 2.", "es": "Responde 1 o 2."}, "voice": {"en": "Press 1 or 2.", "es": "Marca 1 o 2."}}
+    step["ask"] = {
+        "text": {"en": "Reply 1 or 2.", "es": "Responde 1 o 2."},
+        "voice": {"en": "Press 1 or 2.", "es": "Marca 1 o 2."},
+    }
     return step["ask"]
 
 
@@ -57,11 +64,18 @@ def problems(flows: Path) -> str:
 def test_dangling_transition(flows):
     edit(flows, "check_in.yaml", lambda d: first_ask(d)[1].update(invalid={"then": "nowhere"}))
     step_id = first_ask(YAML(typ="safe").load((flows / "check_in.yaml").read_text()))[0]
-    assert f"check_in.yaml: step '{step_id}': invalid.then goes to 'nowhere', which is not a step" in problems(flows)
+    assert (
+        f"check_in.yaml: step '{step_id}': invalid.then goes to 'nowhere', which is not a step"
+        in problems(flows)
+    )
 
 
 def test_unreachable_step(flows):
-    edit(flows, "closing.yaml", lambda d: d["steps"].update(orphan={"say": {"text": {"en": "hi", "es": "hola"}}, "end": {}}))
+    edit(
+        flows,
+        "closing.yaml",
+        lambda d: d["steps"].update(orphan={"say": {"text": {"en": "hi", "es": "hola"}}, "end": {}}),
+    )
     assert "closing.yaml: step 'orphan': is never reached from the start or an interrupt" in problems(flows)
 
 
@@ -89,24 +103,40 @@ def test_undeclared_placeholder(flows):
 
 
 def test_three_segment_sms(flows):
-    edit(flows, "check_in.yaml", lambda d: inline(first_ask(d)[1])["text"].update(en="Reply 1 or 2. " + "x" * 300))
+    edit(
+        flows,
+        "check_in.yaml",
+        lambda d: inline(first_ask(d)[1])["text"].update(en="Reply 1 or 2. " + "x" * 300),
+    )
     assert "(en) is 3 SMS segments" in problems(flows)
 
 
 def test_one_curly_quote_turns_a_message_into_ucs2(flows):
     long_plain = "Reply 1 or 2. It's " + "y" * 130  # 149 GSM-7 characters: 1 segment
-    edit(flows, "check_in.yaml", lambda d: inline(first_ask(d)[1])["text"].update(en=long_plain.replace("'", "\u2019")))
+    edit(
+        flows,
+        "check_in.yaml",
+        lambda d: inline(first_ask(d)[1])["text"].update(en=long_plain.replace("'", "\u2019")),
+    )
     assert "(en) is 3 SMS segments" in problems(flows) and "UCS-2" in problems(flows)
 
 
 @pytest.mark.parametrize("word", ["STOP", "yes", "Cancel", "END", "info", "parar"])
 def test_reserved_word_as_an_answer(flows, word):
-    edit(flows, "check_in.yaml", lambda d: first_ask(d)[1]["answer"]["choice"][0].setdefault("words", []).append(word))
+    edit(
+        flows,
+        "check_in.yaml",
+        lambda d: first_ask(d)[1]["answer"]["choice"][0].setdefault("words", []).append(word),
+    )
     assert f"'{word}' is a carrier or PeerLine keyword" in problems(flows)
 
 
 def test_reserved_word_as_an_interrupt(flows):
-    edit(flows, "check_in.yaml", lambda d: d.setdefault("interrupts", []).append({"words": ["QUIT"], "goto": d["start"]}))
+    edit(
+        flows,
+        "check_in.yaml",
+        lambda d: d.setdefault("interrupts", []).append({"words": ["QUIT"], "goto": d["start"]}),
+    )
     assert "'QUIT' is a carrier or PeerLine keyword" in problems(flows)
 
 

@@ -15,8 +15,8 @@ from service.adapters.models import Contact, InboundMessage, OptOutEvent, Outbou
 from service.core import replies
 from service.core.inbound import Reply
 from tests.conftest import AUTH_TOKEN, LINE_NUMBER, PUBLIC_BASE_URL
-from tests.support.flows import opening
 from tests.support.fakes import FakeSender, run_jobs
+from tests.support.flows import opening
 from tests.support.twilio_signing import inbound_params, signed_post
 
 SEEKER = "+15551230001"

@@ -24,7 +24,15 @@ def test_choice(said, value):
 
 @pytest.mark.parametrize(
     ("said", "value"),
-    [("4", "4"), ("a 4 i guess", "4"), ("four", "4"), ("cuatro", "4"), ("6", None), ("3 or 4", None), ("meh", None)],
+    [
+        ("4", "4"),
+        ("a 4 i guess", "4"),
+        ("four", "4"),
+        ("cuatro", "4"),
+        ("6", None),
+        ("3 or 4", None),
+        ("meh", None),
+    ],
 )
 def test_number_in_range(said, value):
     assert answers.read(Answer("number", minimum=1, maximum=5), said) == value
@@ -32,7 +40,15 @@ def test_number_in_range(said, value):
 
 @pytest.mark.parametrize(
     ("said", "value"),
-    [("1", "yes"), ("ok", "yes"), ("Sí", "yes"), ("claro", "yes"), ("2", "no"), ("no gracias", "no"), ("maybe", None)],
+    [
+        ("1", "yes"),
+        ("ok", "yes"),
+        ("Sí", "yes"),
+        ("claro", "yes"),
+        ("2", "no"),
+        ("no gracias", "no"),
+        ("maybe", None),
+    ],
 )
 def test_yes_no(said, value):
     assert answers.read(Answer("yes_no"), said) == value

@@ -16,8 +16,12 @@ def local(moment: datetime) -> datetime:
 
 def test_daily_at_the_chosen_local_time():
     after = datetime(2026, 1, 5, 15, 0, tzinfo=UTC)  # 10:00 in New York
-    assert local(next_checkin("daily", "18:30", NEW_YORK, 0, after)) == datetime(2026, 1, 5, 18, 30, tzinfo=NEW_YORK)
-    assert local(next_checkin("daily", "09:15", NEW_YORK, 0, after)) == datetime(2026, 1, 6, 9, 15, tzinfo=NEW_YORK)
+    assert local(next_checkin("daily", "18:30", NEW_YORK, 0, after)) == datetime(
+        2026, 1, 5, 18, 30, tzinfo=NEW_YORK
+    )
+    assert local(next_checkin("daily", "09:15", NEW_YORK, 0, after)) == datetime(
+        2026, 1, 6, 9, 15, tzinfo=NEW_YORK
+    )
 
 
 def test_weekly_on_the_chosen_weekday():

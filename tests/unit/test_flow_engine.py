@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 from service.core.flow_engine import (
     CrisisDetected,
-    Engine,
     Ended,
+    Engine,
     Forward,
     HandOff,
     Remember,
@@ -18,7 +18,9 @@ from service.core.flow_model import Text, parse_flow
 
 NOW = datetime(2026, 1, 5, 15, 0, tzinfo=UTC)
 SHARED = {
-    "crisis_resources": Text({"en": "Call or text 988.", "es": "Llama o escribe al 988."}, name="crisis_resources"),
+    "crisis_resources": Text(
+        {"en": "Call or text 988.", "es": "Llama o escribe al 988."}, name="crisis_resources"
+    ),
     "crisis_peer_guidance": Text({"en": "Stay with them.", "es": "Quédate."}, name="crisis_peer_guidance"),
 }
 
@@ -146,7 +148,11 @@ def test_relay_forwards_each_party_to_the_other():
         "start": "talk",
         "interrupts": [{"words": ["#end"], "from": ["peer"], "goto": "bye"}],
         "steps": {
-            "talk": {"relay": True, "to": "both", "timeout": {"after": "20m", "remind": t("10 more minutes."), "then": "bye"}},
+            "talk": {
+                "relay": True,
+                "to": "both",
+                "timeout": {"after": "20m", "remind": t("10 more minutes."), "then": "bye"},
+            },
             "bye": {"say": t("Thanks, both."), "to": "both", "end": {}},
         },
     }
