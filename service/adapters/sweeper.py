@@ -54,15 +54,11 @@ def sweep(rt: Runtime) -> dict[str, int]:
                 )
             ).all()
         if waiting[INBOUND] == 0:
-            timeouts = (
-                session.execute(
-                    select(Conversation.id, Conversation.timeout_token).where(
-                        Conversation.ended_at.is_(None), Conversation.timeout_at < now - TIMER_GRACE
-                    )
+            timeouts = session.execute(
+                select(Conversation.id, Conversation.timeout_token).where(
+                    Conversation.ended_at.is_(None), Conversation.timeout_at < now - TIMER_GRACE
                 )
-                .tuples()
-                .all()
-            )
+            ).all()
             checkins = session.scalars(
                 select(CheckinSchedule.contact_id).where(
                     CheckinSchedule.paused.is_(False), CheckinSchedule.next_at < now - TIMER_GRACE

@@ -15,7 +15,7 @@ import psutil
 import pytest
 
 from tests.e2e.line import free_port, wait_for
-from tests.support.flows import opening
+from tests.support.flows import opening, replies_for
 
 pytestmark = pytest.mark.e2e
 
@@ -55,10 +55,19 @@ def test_make_dev_brings_up_a_line_that_answers_and_stops_cleanly(tmp_path):
         assert post_json(f"{base}/dev/phone/send", {"from": phone, "body": "hello"})["webhook_status"] == 200
 
         def line_answered():
-            thread = post_json(f"{base}/dev/phone/thread", {"phone": phone})["messages"]
-            return [m["body"] for m in thread if m["direction"] == "outbound"]
+            return answered(base, phone)
 
         assert wait_for(line_answered, 30, "the welcome") == opening()
+        # A new seeker goes through first contact and a check-in, in English and in Spanish.
+        for phone, script in [
+            ("+15550100008", ["hi", "1", "1", "3", "7", "2", "3"]),  # English; mood 3; loneliness; no check-ins
+            ("+15550100009", ["hola", "2", "1", "3", "7", "2", "3"]),  # the same in Spanish
+        ]:
+            for count, body in enumerate(script, start=1):
+                assert post_json(f"{base}/dev/phone/send", {"from": phone, "body": body})["webhook_status"] == 200
+                expected = replies_for(script[:count])
+                wait_for(lambda: answered(base, phone) == expected, 30, f"the line's answer to {body!r}")
+        assert "Gracias por contarnos" in answered(base, "+15550100009")[-1]
         children = psutil.Process(dev.pid).children(recursive=True)
         assert len(children) >= 5  # redis, web, workers, sender, scheduler
     finally:
@@ -68,3 +77,9 @@ def test_make_dev_brings_up_a_line_that_answers_and_stops_cleanly(tmp_path):
     assert "Stopping PeerLine" in output.read_text()
     time.sleep(0.5)
     assert [c.pid for c in children if c.is_running() and c.status() != psutil.STATUS_ZOMBIE] == []
+
+
+def answered(base: str, phone: str) -> list[str]:
+    """What the line has texted this dev phone so far."""
+    thread = post_json(f"{base}/dev/phone/thread", {"phone": phone})["messages"]
+    return [m["body"] for m in thread if m["direction"] == "outbound"]
