@@ -10,6 +10,7 @@ from contextlib import contextmanager
 
 import click
 
+from service.adapters import flow_files
 from service.adapters.embedded_redis import EmbeddedRedis
 from service.adapters.jobqueue import ALL_QUEUES
 from service.adapters.settings import Settings, SettingsError, load_settings
@@ -17,10 +18,16 @@ from service.flows_cli import flows
 
 
 def _settings() -> Settings:
+    """Settings, and flows that pass every check: either problem stops the start, named."""
     try:
-        return load_settings()
+        settings = load_settings()
     except SettingsError as error:
         raise click.ClickException(str(error)) from None
+    try:
+        flow_files.load(settings.flows_dir)
+    except flow_files.FlowsInvalid as error:
+        raise click.ClickException(f"{error}\nFix them (peerline flows check), then start again.") from None
+    return settings
 
 
 @contextmanager

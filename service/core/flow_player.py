@@ -58,15 +58,15 @@ class Player:
         line = line.rstrip("\n")
         if line.startswith("/"):
             command, _, argument = line.partition(" ")
+            if command not in ("/wait", "/timeout", "/event"):
+                raise ValueError(f"unknown script command {command!r} (use /wait, /timeout, /event)")
             self.lines.append(f"~ {line[1:]}")
             if command == "/wait":
                 self._wait(argument.strip())
             elif command == "/timeout":
                 self._fire()
-            elif command == "/event":
-                self._event(argument.strip())
             else:
-                raise ValueError(f"unknown script command {command!r} (use /wait, /timeout, /event)")
+                self._event(argument.strip())
             return
         party, text = self._who(line)
         self.lines.append(f"> {party}: {text}")

@@ -60,11 +60,17 @@ def test_make_dev_brings_up_a_line_that_answers_and_stops_cleanly(tmp_path):
         assert wait_for(line_answered, 30, "the welcome") == opening()
         # A new seeker goes through first contact and a check-in, in English and in Spanish.
         for phone, script in [
-            ("+15550100008", ["hi", "1", "1", "3", "7", "2", "3"]),  # English; mood 3; loneliness; no check-ins
+            (
+                "+15550100008",
+                ["hi", "1", "1", "3", "7", "2", "3"],
+            ),  # English; mood 3; loneliness; no check-ins
             ("+15550100009", ["hola", "2", "1", "3", "7", "2", "3"]),  # the same in Spanish
         ]:
             for count, body in enumerate(script, start=1):
-                assert post_json(f"{base}/dev/phone/send", {"from": phone, "body": body})["webhook_status"] == 200
+                assert (
+                    post_json(f"{base}/dev/phone/send", {"from": phone, "body": body})["webhook_status"]
+                    == 200
+                )
                 expected = replies_for(script[:count])
                 wait_for(lambda: answered(base, phone) == expected, 30, f"the line's answer to {body!r}")
         assert "Gracias por contarnos" in answered(base, "+15550100009")[-1]

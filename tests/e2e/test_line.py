@@ -68,7 +68,9 @@ def test_worker_killed_mid_batch_loses_nothing_and_answers_once(line):
     line.spawn("sender", ["worker", "--queues", "outbound"])
     wait_for(lambda: unprocessed(line) == 0, 90, "every text to be processed")
     expected = replies_for([f"text {round_}" for round_ in range(4)])
-    wait_for(lambda: all(len(line.received_by(p)) >= len(expected) for p in phones), 90, "every reply", every=1)
+    wait_for(
+        lambda: all(len(line.received_by(p)) >= len(expected) for p in phones), 90, "every reply", every=1
+    )
     time.sleep(2)
     assert {p: line.received_by(p) for p in phones} == {p: expected for p in phones}
 

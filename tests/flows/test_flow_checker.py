@@ -181,3 +181,12 @@ def test_a_broken_flow_stops_start_up(flows, settings):
     edit(flows, "closing.yaml", lambda d: d.update(start="nowhere"))
     with pytest.raises(flow_files.FlowsInvalid, match="'nowhere' is not a step"):
         build_runtime(dataclasses.replace(settings, flows_dir=flows))
+
+
+def test_peerline_refuses_to_start_on_a_broken_flow(flows, monkeypatch):
+    edit(flows, "closing.yaml", lambda d: d.update(start="nowhere"))
+    monkeypatch.setenv("PEERLINE_FLOWS_DIR", str(flows))
+    monkeypatch.setenv("PEERLINE_DATA_DIR", str(flows.parent / "var"))
+    result = CliRunner().invoke(main, ["worker", "--burst"])
+    assert result.exit_code == 1
+    assert "closing.yaml: start: 'nowhere' is not a step" in result.output
