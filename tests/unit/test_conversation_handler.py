@@ -1,0 +1,58 @@
+"""The seeker's side before the engine: crisis first, commands that never hijack an answer."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime
+
+from service.core.conversation import RunCommand, StateChanged
+from service.core.flow_engine import CrisisDetected, Forward, Send
+from service.core.inbound import Contact
+from tests.support.flows import handler
+
+NOW = datetime(2026, 1, 5, 15, 0, tzinfo=UTC)
+
+
+class Detector:
+    def scan(self, text, locale):
+        return ("ideation",) if "want to die" in text else ()
+
+
+def with_detector():
+    from service.core.conversation import FlowHandler
+
+    return FlowHandler(handler().flow_set, Detector())
+
+
+def started(flow_handler, flow="check_in", locale="en"):
+    effects = flow_handler.start(flow, locale, NOW)
+    return next(e.state for e in effects if isinstance(e, StateChanged))
+
+
+def test_a_first_text_in_crisis_gets_resources_then_the_welcome_and_is_urgent():
+    effects = with_detector().handle(Contact(1, "en", False), "i want to die", NOW)
+    assert effects[0] == CrisisDetected("seeker", ("ideation",))
+    texts = [e.text for e in effects if isinstance(e, Send)]
+    assert "988" in texts[0] and texts[1].startswith("Welcome to PeerLine")
+    assert next(e for e in effects if isinstance(e, StateChanged)).state.urgent
+
+
+def test_pause_is_a_command_between_questions_but_not_an_answer_or_a_relayed_text():
+    flows = handler()
+    state = started(flows)
+    effects = flows.handle(Contact(1, "en", False, True, state), "PAUSE", NOW)
+    assert effects[0] == RunCommand("pause_checkins")
+    # "3" is a valid mood: never a command, always the answer
+    answered = flows.handle(Contact(1, "en", False, True, state), "3", NOW)
+    assert not any(isinstance(e, RunCommand) for e in answered)
+    talking = replace(state, flow="story_sharing", step="exchange")
+    relayed = flows.handle(Contact(1, "es", False, True, talking), "PAUSA", NOW)
+    assert relayed[0] == Forward("seeker", "peer", "PAUSA")
+
+
+def test_with_no_conversation_a_consented_person_gets_a_check_in_and_a_new_one_first_contact():
+    flows = handler()
+    returning = flows.handle(Contact(1, "es", False, True), "hola", NOW)
+    assert next(e for e in returning if isinstance(e, StateChanged)).state.flow == "check_in"
+    new = flows.handle(Contact(2, None, False, False), "hello", NOW)
+    assert next(e for e in new if isinstance(e, StateChanged)).state.flow == "first_contact"
