@@ -72,7 +72,7 @@ def test_make_dev_brings_up_a_line_that_answers_and_stops_cleanly(tmp_path):
                     == 200
                 )
                 expected = replies_for(script[:count])
-                wait_for(lambda: answered(base, phone) == expected, 30, f"the line's answer to {body!r}")
+                wait_for(lambda p=phone, e=expected: answered(base, p) == e, 30, f"the answer to {body!r}")
         assert "Gracias por contarnos" in answered(base, "+15550100009")[-1]
         children = psutil.Process(dev.pid).children(recursive=True)
         assert len(children) >= 5  # redis, web, workers, sender, scheduler
