@@ -156,6 +156,8 @@ class Host:
     def _hand_off(self, effect: HandOff) -> None:
         if effect.action == "schedule_checkins":
             self._schedule(self.latest.values if self.latest else {})
+        elif effect.action == "notify_when_peer_free":
+            self.contact.wants_peer_since = self.contact.wants_peer_since or self.now  # matching acts on it
         else:
             # find_peer and the relay arrive with matching; until then a peer search times out
             # honestly into the flow's no-peer branch.

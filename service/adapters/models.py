@@ -61,6 +61,8 @@ class Contact(Base):
     opted_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     consented_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # said yes at first contact
+    # asked to be texted when a peer is free (no peer was); matching texts them, then clears it
+    wants_peer_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class OptOutEvent(Base):
