@@ -16,7 +16,8 @@ from ruamel.yaml.error import YAMLError
 
 from service.core.commands import Command, parse_commands
 from service.core.flow_check import FlowSet, check
-from service.core.flow_model import Flow, FlowFormatError, Text, parse_flow, parse_messages
+from service.core.flow_model import Flow, FlowFormatError, Text
+from service.core.flow_reader import parse_flow, parse_messages
 
 MESSAGES, COMMANDS, TOPICS = "messages.yaml", "commands.yaml", "topics.yaml"
 NOT_FLOWS = {MESSAGES, COMMANDS, TOPICS}

@@ -13,7 +13,8 @@ from datetime import timedelta
 from typing import Any
 
 from service.core import answers
-from service.core.flow_model import PARTIES, FlowFormatError, Placeholder, Reader, Text, check_spec
+from service.core.flow_model import PARTIES, FlowFormatError, Placeholder, Text
+from service.core.flow_reader import Reader, check_spec
 
 ARGUMENTS = ("duration",)
 _SPOKEN_DURATION = re.compile(

@@ -28,7 +28,7 @@ from service.core.flow_engine import (
     ScheduleTimeout,
     Send,
 )
-from service.core.flow_model import Reader
+from service.core.flow_reader import Reader
 
 START = datetime.fromisoformat("2026-01-05T15:00:00+00:00")  # a Monday, 10:00 in New York
 

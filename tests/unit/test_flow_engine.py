@@ -14,7 +14,8 @@ from service.core.flow_engine import (
     ScheduleTimeout,
     Send,
 )
-from service.core.flow_model import Text, parse_flow
+from service.core.flow_model import Text
+from service.core.flow_reader import parse_flow
 
 NOW = datetime(2026, 1, 5, 15, 0, tzinfo=UTC)
 SHARED = {
