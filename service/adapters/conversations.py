@@ -67,12 +67,15 @@ def end_all(session: Session, contact_id: int, reason: str, now: datetime) -> No
 
 
 class Host:
+    """Carries out one input's effects for one person, inside the caller's transaction."""
+
     def __init__(
         self, session: Session, cipher: DataCipher, contact: Contact, line_number: str, now: datetime
     ):
         self.session, self.cipher, self.contact = session, cipher, contact
         self.line_number, self.now = line_number, now
         self.row = active(session, contact.id)
+        self.latest = self.state()
         self.applied = Applied()
 
     def state(self) -> FlowState | None:
@@ -93,7 +96,8 @@ class Host:
             elif isinstance(effect, RunCommand):
                 self._command(effect)
             elif isinstance(effect, CrisisDetected):
-                # The safety work adds alerts and on-call texts here; the reasons are kept, the text is not.
+                # Logged with its reasons, never the text. The safety work adds the alert record and
+                # the on-call texts here; the conversation is already marked urgent by the engine.
                 log.warning(
                     "crisis language", extra={"contact_id": self.contact.id, "reasons": list(effect.reasons)}
                 )

@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 3
 
 
-def _next_pending(rt: Runtime, contact_id: int) -> int | None:
+def next_pending(rt: Runtime, contact_id: int) -> int | None:
     with rt.db.session() as session:
         return session.scalar(
             select(InboundMessage.id)
@@ -36,11 +36,11 @@ def _next_pending(rt: Runtime, contact_id: int) -> int | None:
 def process_contact(rt: Runtime, contact_id: int) -> int:
     """Process every pending text of this contact; return how many this call handled."""
     handled = 0
-    while _next_pending(rt, contact_id) is not None:
+    while next_pending(rt, contact_id) is not None:
         with rt.state.contact_lock(contact_id) as lock:
             if lock is None:
                 return handled  # the holder re-checks after it lets go
-            while (message_id := _next_pending(rt, contact_id)) is not None:
+            while (message_id := next_pending(rt, contact_id)) is not None:
                 handled += _process_or_set_aside(rt, message_id)
                 lock.reacquire()  # keep the lock alive through a long batch
     return handled

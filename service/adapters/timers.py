@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from service.adapters import conversations
+from service.adapters import conversations, processing
 from service.adapters.models import CheckinSchedule, Contact, Conversation
 from service.adapters.runtime import Runtime
 from service.core.checkins import in_quiet_hours
@@ -25,13 +25,14 @@ CHECKIN_LATE = timedelta(hours=2)  # a check-in found later than this is skipped
 
 
 def flow_timeout(rt: Runtime, conversation_id: int, token: int) -> str:
+    """Run out the conversation's wait with this token; say what happened (for the job log)."""
     with rt.db.session() as session:
         contact_id = session.scalar(select(Conversation.contact_id).where(Conversation.id == conversation_id))
     if contact_id is None:
         return "gone"
     with rt.state.contact_lock(contact_id, wait=True) as lock:
         if lock is None:
-            raise RuntimeError("contact busy; the job is retried")
+            raise RuntimeError("contact busy; the sweeper queues this timer again")
         now = rt.clock()
         with rt.db.session() as session:
             contact = session.get_one(Contact, contact_id)
@@ -47,13 +48,15 @@ def flow_timeout(rt: Runtime, conversation_id: int, token: int) -> str:
             outcome = rt.flows.engine.timeout(state, token, now)
             applied = host.apply([*outcome.effects, StateChanged(outcome.state, new=False)])
     conversations.after_commit(rt, applied)
+    _texts_that_waited(rt, contact_id)
     return "fired"
 
 
 def checkin_due(rt: Runtime, contact_id: int) -> str:
+    """Start a recurring check-in if it is due and allowed; always plan the next one."""
     with rt.state.contact_lock(contact_id, wait=True) as lock:
         if lock is None:
-            raise RuntimeError("contact busy; the job is retried")
+            raise RuntimeError("contact busy; the sweeper queues this timer again")
         now = rt.clock()
         with rt.db.session() as session:
             schedule = session.get(CheckinSchedule, contact_id)
@@ -71,4 +74,11 @@ def checkin_due(rt: Runtime, contact_id: int) -> str:
             host.plan_next(schedule)
             applied = host.apply(effects)
     conversations.after_commit(rt, applied)
+    _texts_that_waited(rt, contact_id)
     return "sent" if effects else "skipped"
+
+
+def _texts_that_waited(rt: Runtime, contact_id: int) -> None:
+    """A text that came in while we held the lock was left to the holder (us): queue it now."""
+    if processing.next_pending(rt, contact_id) is not None:
+        rt.jobs.process_contact(contact_id)

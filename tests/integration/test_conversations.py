@@ -197,3 +197,17 @@ def test_no_peer_yet_is_said_honestly_and_a_request_to_be_texted_is_kept(line):
     assert "no peer is free" in sorry and "988" in sorry and question.startswith("Would you like a text")
     line.text("1")
     assert line.contact().wants_peer_since is not None
+
+
+def test_a_text_that_came_while_a_timer_held_the_lock_is_answered_after_it(line):
+    line.text("hi")
+    row = line.row()
+    line.runtime.clock.now = row.timeout_at
+    params = inbound_params(SEEKER, "1", to=LINE_NUMBER)
+    with line.runtime.state.contact_lock(row.contact_id):  # as if the timer job held it
+        signed_post(line.client, "/twilio/sms", params, token=AUTH_TOKEN, base_url=PUBLIC_BASE_URL)
+        run_jobs(line.runtime)  # the inbound job finds the lock taken and leaves the text to the holder
+    assert line.read() == []
+    assert timers.flow_timeout(line.runtime, row.id, 1) == "fired"  # the holder re-checks when done
+    reminder, *answer = line.read()
+    assert answer and "988" in answer[0]  # the text "1" (English) was processed: what PeerLine is
