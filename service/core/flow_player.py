@@ -42,6 +42,7 @@ class Player:
     now: datetime = START
     state: FlowState | None = None
     opted_out: bool = False
+    peer_opted_out: bool = False
     consented: bool = True
     timer: ScheduleTimeout | None = None
     lines: list[str] = field(default_factory=list)
@@ -74,9 +75,14 @@ class Player:
         if party == "seeker":
             contact = inbound.Contact(1, self.locale, self.opted_out, self.consented, self._active())
             self._record(inbound.decide(contact, text, self.now, self.handler).effects)
-        elif self._active() is not None:
-            assert self.state is not None
-            self._record_outcome(self.handler.engine.receive(self.state, party, text, self.now))
+        else:  # a peer's STOP or HELP is theirs too, and never reaches the seeker
+            contact = inbound.Contact(2, self.locale, self.peer_opted_out, True, self._active())
+            for effect in inbound.decide(contact, text, self.now, _PeerSide(self)).effects:
+                if isinstance(effect, inbound.SetOptOut):
+                    self.peer_opted_out = effect.opted_out
+                    self.lines.append(f"  [peer opted {'out' if effect.opted_out else 'in'}]")
+                elif isinstance(effect, inbound.Reply):
+                    self.lines.append(f"< peer: {effect.text}")
 
     def _who(self, line: str) -> tuple[str, str]:
         for party in ("seeker", "peer"):
@@ -132,6 +138,20 @@ class Player:
                     self.state, self.timer = replace(self.state, step=None, wait=None), None
             elif isinstance(effect, Remember) and effect.key == "consent":
                 self.consented = effect.value == "yes"
+
+
+class _PeerSide:
+    """What a peer's ordinary text does: the conversation they are in takes it."""
+
+    def __init__(self, player: Player) -> None:
+        self.player = player
+
+    def handle(self, contact: inbound.Contact, text: str, now: datetime) -> list[object]:
+        if contact.conversation is not None:
+            self.player._record_outcome(
+                self.player.handler.engine.receive(contact.conversation, "peer", text, now)
+            )
+        return []
 
 
 def _describe(effect: object, now: datetime) -> list[str]:

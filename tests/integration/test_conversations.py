@@ -209,5 +209,5 @@ def test_a_text_that_came_while_a_timer_held_the_lock_is_answered_after_it(line)
         run_jobs(line.runtime)  # the inbound job finds the lock taken and leaves the text to the holder
     assert line.read() == []
     assert timers.flow_timeout(line.runtime, row.id, 1) == "fired"  # the holder re-checks when done
-    reminder, *answer = line.read()
+    _reminder, *answer = line.read()
     assert answer and "988" in answer[0]  # the text "1" (English) was processed: what PeerLine is
