@@ -78,6 +78,10 @@ class Host:
         self.latest = self.state()
         self.applied = Applied()
 
+    def checkins(self) -> str | None:
+        schedule = self.session.get(CheckinSchedule, self.contact.id)
+        return None if schedule is None else "paused" if schedule.paused else "on"
+
     def state(self) -> FlowState | None:
         return state_of(self.cipher, self.row) if self.row is not None else None
 

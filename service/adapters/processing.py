@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 
+from redis.lock import Lock
 from sqlalchemy import select, update
 
 from service.adapters import contacts, conversations, outbox
@@ -40,9 +41,16 @@ def process_contact(rt: Runtime, contact_id: int) -> int:
         with rt.state.contact_lock(contact_id) as lock:
             if lock is None:
                 return handled  # the holder re-checks after it lets go
-            while (message_id := next_pending(rt, contact_id)) is not None:
-                handled += _process_or_set_aside(rt, message_id)
-                lock.reacquire()  # keep the lock alive through a long batch
+            handled += drain(rt, contact_id, lock)
+    return handled
+
+
+def drain(rt: Runtime, contact_id: int, lock: Lock) -> int:
+    """With the contact's lock held, process their pending texts oldest first."""
+    handled = 0
+    while (message_id := next_pending(rt, contact_id)) is not None:
+        handled += _process_or_set_aside(rt, message_id)
+        lock.reacquire()  # keep the lock alive through a long batch
     return handled
 
 
@@ -85,6 +93,7 @@ def _process_one(rt: Runtime, message_id: int) -> int:
             opted_out=contact.opted_out,
             consented=contact.consented_at is not None,
             conversation=host.state(),
+            checkins=host.checkins(),
         )
         decision = inbound.decide(view, body_of(rt, message), now, rt.handler)
         flow_effects = []

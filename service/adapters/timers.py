@@ -33,18 +33,25 @@ def flow_timeout(rt: Runtime, conversation_id: int, token: int) -> str:
     with rt.state.contact_lock(contact_id, wait=True) as lock:
         if lock is None:
             raise RuntimeError("contact busy; the sweeper queues this timer again")
+        processing.drain(rt, contact_id, lock)  # an answer that came first counts first
         now = rt.clock()
         with rt.db.session() as session:
             contact = session.get_one(Contact, contact_id)
             host = conversations.Host(session, rt.cipher, contact, "", now)
-            if host.row is None or host.row.id != conversation_id or contact.opted_out:
+            if host.row is None or host.row.id != conversation_id:
+                return "ended"
+            if contact.opted_out:  # opted out by the carrier meanwhile: end it, timer and all
+                conversations.end_all(session, contact_id, "opted_out", now)
                 return "ended"
             host.line_number = host.row.line_number
             if host.row.timeout_token != token:
                 return "stale"  # answered already: a late timer changes nothing
             if host.row.timeout_at is not None and host.row.timeout_at > now + EARLY_TOLERANCE:
                 return "early"  # not due yet: the timer for timeout_at is queued (or swept) separately
-            state = conversations.state_of(rt.cipher, host.row)
+            state = rt.flows.resume(conversations.state_of(rt.cipher, host.row))
+            if state is None:  # its flow was edited under it: end quietly; their next text starts afresh
+                conversations.end_all(session, contact_id, "flow_changed", now)
+                return "ended"
             outcome = rt.flows.engine.timeout(state, token, now)
             applied = host.apply([*outcome.effects, StateChanged(outcome.state, new=False)])
     conversations.after_commit(rt, applied)
@@ -57,13 +64,17 @@ def checkin_due(rt: Runtime, contact_id: int) -> str:
     with rt.state.contact_lock(contact_id, wait=True) as lock:
         if lock is None:
             raise RuntimeError("contact busy; the sweeper queues this timer again")
+        processing.drain(rt, contact_id, lock)
         now = rt.clock()
         with rt.db.session() as session:
             schedule = session.get(CheckinSchedule, contact_id)
             contact = session.get_one(Contact, contact_id)
-            if schedule is None or schedule.paused or schedule.next_at is None or contact.opted_out:
+            if schedule is not None and contact.opted_out:  # opted out by the carrier meanwhile
+                session.delete(schedule)
                 return "off"
-            if schedule.next_at > now:
+            if schedule is None or schedule.paused or schedule.next_at is None:
+                return "off"
+            if schedule.next_at > now + EARLY_TOLERANCE:
                 return "not due"  # an older timer; the current one is queued for next_at
             host = conversations.Host(session, rt.cipher, contact, schedule.line_number, now)
             late = now - schedule.next_at > CHECKIN_LATE

@@ -34,7 +34,7 @@ RESERVED = frozenset(
     }
 )
 VOICE_CRISIS_KEY = "9"  # on a call, 9 at any menu dials 988
-HOST_MESSAGES = ("crisis_resources", "crisis_peer_guidance")  # the engine sends these by id
+HOST_MESSAGES = ("crisis_resources", "crisis_peer_guidance", "no_checkins")  # sent by id
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,7 @@ def check(flow_set: FlowSet) -> list[str]:
         problems += _check_flow(flow, flow_set, locales)
     for name in HOST_MESSAGES:
         if name not in flow_set.shared:
-            problems.append(f"messages.yaml: message '{name}' is missing; the line sends it in a crisis")
+            problems.append(f"messages.yaml: message '{name}' is missing; the line sends it by that id")
     for text in flow_set.shared.values():
         problems += [f"messages.yaml: {p}" for p in _text_problems(text, locales, {}, False)]
     for command in flow_set.commands:

@@ -216,7 +216,7 @@ class Engine:
         run.effects.append(CrisisDetected(sender, tuple(reasons)))
         run.send(sender, self.shared["crisis_resources"])
         step = run.step()
-        if step.kind == "relay":  # the two are talking: the peer must see it, and be guided
+        if step.kind == "relay" or step.forward:  # the two are connected: the peer must see it, and be guided
             other = _other(sender)
             run.effects.append(Forward(sender, other, text))
             if sender == "seeker":

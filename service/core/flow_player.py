@@ -43,6 +43,7 @@ class Player:
     state: FlowState | None = None
     opted_out: bool = False
     peer_opted_out: bool = False
+    checkins: str | None = None  # "on", "paused" or None, as the host would know it
     consented: bool = True
     timer: ScheduleTimeout | None = None
     lines: list[str] = field(default_factory=list)
@@ -73,7 +74,9 @@ class Player:
         self.lines.append(f"> {party}: {text}")
         self.now += timedelta(seconds=30)
         if party == "seeker":
-            contact = inbound.Contact(1, self.locale, self.opted_out, self.consented, self._active())
+            contact = inbound.Contact(
+                1, self.locale, self.opted_out, self.consented, self._active(), self.checkins
+            )
             self._record(inbound.decide(contact, text, self.now, self.handler).effects)
         else:  # a peer's STOP or HELP is theirs too, and never reaches the seeker
             contact = inbound.Contact(2, self.locale, self.peer_opted_out, True, self._active())
@@ -125,6 +128,7 @@ class Player:
         self._record([*outcome.effects, StateChanged(outcome.state, new=False)])
 
     def _record(self, effects: list[object]) -> None:
+        latest = next((e.state for e in reversed(effects) if isinstance(e, StateChanged)), self.state)
         for effect in effects:
             self.lines += _describe(effect, self.now)
             if isinstance(effect, StateChanged):
@@ -138,6 +142,10 @@ class Player:
                     self.state, self.timer = replace(self.state, step=None, wait=None), None
             elif isinstance(effect, Remember) and effect.key == "consent":
                 self.consented = effect.value == "yes"
+            elif isinstance(effect, HandOff) and effect.action == "schedule_checkins" and latest:
+                self.checkins = "on" if latest.values.get("checkins") in ("daily", "weekly") else None
+            elif isinstance(effect, RunCommand) and effect.name in ("pause_checkins", "resume_checkins"):
+                self.checkins = "paused" if effect.name == "pause_checkins" else "on"
 
 
 class _PeerSide:

@@ -24,6 +24,7 @@ class Contact:
     opted_out: bool
     consented: bool = False
     conversation: FlowState | None = None  # the active conversation's state, if any
+    checkins: str | None = None  # "on", "paused", or None when none are set up
 
 
 @dataclass(frozen=True)

@@ -199,15 +199,38 @@ def test_no_peer_yet_is_said_honestly_and_a_request_to_be_texted_is_kept(line):
     assert line.contact().wants_peer_since is not None
 
 
-def test_a_text_that_came_while_a_timer_held_the_lock_is_answered_after_it(line):
+def test_an_answer_waiting_when_the_timer_runs_counts_first(line):
+    """Arrival order: the person answered just before the deadline, but their text was still
+    queued (the worker was busy) when the timer job ran. The answer wins; the timer is stale."""
     line.text("hi")
     row = line.row()
-    line.runtime.clock.now = row.timeout_at
+    line.runtime.clock.now = row.timeout_at - timedelta(seconds=1)
     params = inbound_params(SEEKER, "1", to=LINE_NUMBER)
-    with line.runtime.state.contact_lock(row.contact_id):  # as if the timer job held it
+    with line.runtime.state.contact_lock(row.contact_id):  # as if another job held the lock
         signed_post(line.client, "/twilio/sms", params, token=AUTH_TOKEN, base_url=PUBLIC_BASE_URL)
-        run_jobs(line.runtime)  # the inbound job finds the lock taken and leaves the text to the holder
+        run_jobs(line.runtime)  # the inbound job finds the lock taken and leaves the text waiting
     assert line.read() == []
-    assert timers.flow_timeout(line.runtime, row.id, 1) == "fired"  # the holder re-checks when done
-    _reminder, *answer = line.read()
-    assert answer and "988" in answer[0]  # the text "1" (English) was processed: what PeerLine is
+    line.runtime.clock.now = row.timeout_at
+    assert timers.flow_timeout(line.runtime, row.id, 1) == "stale"
+    answer = line.read()
+    assert answer and "988" in answer[0]  # "1" (English) was taken: what PeerLine is, no reminder
+
+
+def test_a_flow_edited_while_someone_is_in_it_never_leaves_them_stuck(line, tmp_path):
+    import shutil
+
+    from service.adapters import flow_files
+    from service.adapters.settings import SHIPPED_FLOWS
+    from service.core.conversation import FlowHandler
+
+    line.text("hi")  # waiting at first_contact's language question
+    row = line.row()
+    edited = tmp_path / "flows"
+    shutil.copytree(SHIPPED_FLOWS, edited)
+    path = edited / "first_contact.yaml"
+    path.write_text(path.read_text().replace("language", "language_choice"))  # the step is renamed
+    line.runtime.flows = line.runtime.handler = FlowHandler(flow_files.load(edited))
+    line.runtime.clock.now = row.timeout_at
+    assert timers.flow_timeout(line.runtime, row.id, 1) == "ended"  # no crash, no endless retries
+    assert line.row().end_reason == "flow_changed"
+    assert line.text("1") == opening()  # their next text starts afresh

@@ -40,8 +40,10 @@ def test_a_first_text_in_crisis_gets_resources_then_the_welcome_and_is_urgent():
 def test_pause_is_a_command_between_questions_but_not_an_answer_or_a_relayed_text():
     flows = handler()
     state = started(flows)
-    effects = flows.handle(Contact(1, "en", False, True, state), "PAUSE", NOW)
+    effects = flows.handle(Contact(1, "en", False, True, state, checkins="on"), "PAUSE", NOW)
     assert effects[0] == RunCommand("pause_checkins")
+    nothing_to_pause = flows.handle(Contact(1, "en", False, True, state), "PAUSE", NOW)
+    assert [type(e) for e in nothing_to_pause] == [Send]  # "you have no check-ins set up"
     # "3" is a valid mood: never a command, always the answer
     answered = flows.handle(Contact(1, "en", False, True, state), "3", NOW)
     assert not any(isinstance(e, RunCommand) for e in answered)
@@ -56,3 +58,25 @@ def test_with_no_conversation_a_consented_person_gets_a_check_in_and_a_new_one_f
     assert next(e for e in returning if isinstance(e, StateChanged)).state.flow == "check_in"
     new = flows.handle(Contact(2, None, False, False), "hello", NOW)
     assert next(e for e in new if isinstance(e, StateChanged)).state.flow == "first_contact"
+
+
+def test_a_new_persons_first_pause_gets_first_contact_not_a_command():
+    effects = handler().handle(Contact(3, None, False, False), "PAUSE", NOW)
+    assert next(e for e in effects if isinstance(e, StateChanged)).state.flow == "first_contact"
+
+
+def test_a_flow_edited_under_a_conversation():
+    flows = handler()
+    state = started(flows)
+    assert flows.resume(replace(state, content_hash="older")) == state  # same step still there: carry on
+    assert flows.resume(replace(state, step="a_step_that_was_removed")) is None  # start afresh
+    fresh = flows.handle(Contact(1, "en", False, True, replace(state, step="gone")), "hi", NOW)
+    assert next(e for e in fresh if isinstance(e, StateChanged)).new
+
+
+def test_crisis_while_the_peer_writes_their_story_reaches_the_peer_with_guidance():
+    flows = with_detector()
+    sharing = replace(started(flows, "story_sharing"), step="peer_share")
+    effects = flows.engine.receive(sharing, "seeker", "i want to die", NOW).effects
+    assert Forward("seeker", "peer", "i want to die") in effects
+    assert any(isinstance(e, Send) and e.to == "peer" for e in effects)
