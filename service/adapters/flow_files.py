@@ -10,6 +10,7 @@ import hashlib
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
@@ -21,6 +22,7 @@ from service.core.flow_reader import parse_flow, parse_messages
 
 MESSAGES, COMMANDS, TOPICS = "messages.yaml", "commands.yaml", "topics.yaml"
 NOT_FLOWS = {MESSAGES, COMMANDS, TOPICS}
+TIMEZONE_ANSWER = "checkin_tz"  # the host builds a ZoneInfo from it
 
 
 class FlowsInvalid(Exception):
@@ -67,7 +69,7 @@ def load(flows_dir: Path, only: Iterable[Path] = ()) -> FlowSet:
     except (OSError, YAMLError, FlowFormatError) as error:
         problems += _problems(commands_path, error)
     flow_set = FlowSet(flows, shared, commands, _name(commands_path))
-    found = check(flow_set)
+    found = check(flow_set) + _zone_problems(flow_set)
     if only:
         wanted = {_name(Path(p).resolve()) for p in only}
         found = [p for p in found if p.split(":", 1)[0] in wanted]
@@ -93,3 +95,21 @@ def _problems(path: Path, error: Exception) -> list[str]:
         return [f"{_name(path)}: file not found"]
     detail = " ".join(str(error).split())
     return [f"{_name(path)}: not valid YAML: {detail}"]
+
+
+def _zone_problems(flow_set: FlowSet) -> list[str]:
+    """Time zones offered for check-ins must exist in this machine's tz database."""
+    found = []
+    for flow in flow_set.flows.values():
+        for step in flow.steps.values():
+            if step.save != TIMEZONE_ANSWER or step.answer is None:
+                continue
+            for option in step.answer.options:
+                try:
+                    ZoneInfo(option.value)
+                except (ZoneInfoNotFoundError, ValueError):
+                    found.append(
+                        f"{flow.source}: step '{step.id}': '{option.value}' is not a time zone"
+                        " (use an IANA name such as America/New_York)"
+                    )
+    return found

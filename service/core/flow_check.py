@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from service.core import answers, keywords, sms
 from service.core.commands import Command
 from service.core.flow_engine import OTHERWISE
-from service.core.flow_model import HANDOFF_EVENTS, REQUIRED_LOCALES, Flow, Placeholder, Step, Text
+from service.core.flow_graph import loops_without_wait, reachable
+from service.core.flow_model import HANDOFF_EVENTS, REQUIRED_LOCALES, Answer, Flow, Placeholder, Step, Text
 
 MAX_SEGMENTS = 2
 # Carrier-reserved words: never an answer or a command, in any case or accent.
@@ -51,6 +52,11 @@ def check(flow_set: FlowSet) -> list[str]:
     locales = _locales(flow_set)
     for flow in flow_set.flows.values():
         problems += _check_flow(flow, flow_set, locales)
+    for flow_name, step_id in loops_without_wait(flow_set.flows):
+        problems.append(
+            f"{flow_set.flows[flow_name].source}: step '{step_id}': starts a loop (through end.then too)"
+            " that never waits for anyone; add a question or an end"
+        )
     for name in HOST_MESSAGES:
         if name not in flow_set.shared:
             problems.append(f"messages.yaml: message '{name}' is missing; the line sends it by that id")
@@ -102,10 +108,10 @@ def _check_flow(flow: Flow, flow_set: FlowSet, locales: tuple[str, ...]) -> list
                 problem(f"interrupts[{i}]", f"during names '{step_id}', which is not a step of this flow")
         for message in _reserved(interrupt.words):
             problem(f"interrupts[{i}]", message)
-    for step_id in sorted(set(flow.steps) - _reachable(flow)):
+    for step_id in sorted(set(flow.steps) - reachable(flow)):
         problem(f"step '{step_id}'", "is never reached from the start or an interrupt; link it or remove it")
-    for loop in _loops_without_wait(flow):
-        problem(f"step '{loop}'", "starts a loop that never waits for anyone; add a question or an end")
+    for where, message in _answer_problems(flow, flow_set):
+        problem(where, message)
     for where, text in _texts(flow):
         for message in _text_problems(text, locales, flow.placeholders, "voice" in flow.channels):
             problem(where, message)
@@ -131,8 +137,8 @@ def _step_problems(step: Step, flow: Flow, saved: set[str]) -> Iterator[str]:
             yield "number answer has min above max"
         if "voice" in flow.channels:
             yield from _voice_problems(step)
-        if step.save == "locale" and not values <= set(REQUIRED_LOCALES):
-            yield "saving 'locale' needs choices whose values are locales (en, es)"
+        if step.save == "locale" and (step.answer.kind != "choice" or not values <= set(REQUIRED_LOCALES)):
+            yield "saving 'locale' needs a choice whose values are locales (en, es)"
     if step.kind == "handoff":
         expected = HANDOFF_EVENTS.get(step.action or "")
         if expected is None:
@@ -191,7 +197,14 @@ def _text_problems(
             yield f"{name} has no '{locale}' text; write it"
         if text.voice and locale not in text.voice:
             yield f"{name} has no '{locale}' voice prompt; write it"
-    found = text.placeholders()
+    try:
+        found = text.placeholders()
+    except ValueError:
+        yield f"{name} has a stray {{ or }}; write {{{{ or }}}} for a brace that should show"
+        return
+    if any(not n.isidentifier() for names in found.values() for n in names):
+        yield f"{name} has a placeholder without a plain name; write {{topic_label}}, not {{}} or {{0}}"
+        return
     shapes = {frozenset(names) for names in found.values()}
     if len(shapes) > 1:
         detail = "; ".join(f"{ch} {loc}: {sorted(n) or 'none'}" for (ch, loc), n in sorted(found.items()))
@@ -244,32 +257,57 @@ def _texts(flow: Flow) -> Iterator[tuple[str, Text]]:
             yield f"interrupts[{i}].say", interrupt.say
 
 
-def _reachable(flow: Flow) -> set[str]:
-    todo = [flow.start, *(i.goto for i in flow.interrupts)]
-    seen: set[str] = set()
-    while todo:
-        step_id = todo.pop()
-        if step_id in seen or step_id not in flow.steps:
+def _answer_problems(flow: Flow, flow_set: FlowSet) -> Iterator[tuple[str, str]]:
+    """Answers against the rest: placeholders long enough for what is saved, labels complete,
+    interrupt words that would swallow an answer, retries and reminders that speak on calls."""
+    declared = {n: p.max_length for f in flow_set.flows.values() for n, p in f.placeholders.items()}
+    for step in flow.steps.values():
+        answer, where = step.answer, f"step '{step.id}'"
+        if answer is None:
             continue
-        seen.add(step_id)
-        todo += [target for _, target in flow.steps[step_id].targets()]
-    return seen
+        longest = _longest_value(answer)
+        if step.save in declared and (longest is None or longest > declared[step.save]):
+            size = "any length" if longest is None else f"up to {longest} characters"
+            yield (
+                where,
+                f"saves {size} as '{step.save}', but {{{step.save}}} is declared shorter; raise max_length",
+            )
+        for option in answer.options:
+            if option.label:
+                for locale in REQUIRED_LOCALES:
+                    if locale not in option.label:
+                        yield where, f"option '{option.value}' has no '{locale}' label"
+                limit = declared.get(f"{step.save}_label")
+                too_long = [text for text in option.label.values() if limit is not None and len(text) > limit]
+                if too_long:
+                    yield (
+                        where,
+                        f"label {too_long[0]!r} is longer than {{{step.save}_label}} allows ({limit})",
+                    )
+        words = {answers.normalise(w) for o in answer.options for w in o.words}
+        for interrupt in flow.interrupts:
+            if interrupt.during and step.id not in interrupt.during:
+                continue
+            for word in interrupt.words:
+                if answers.normalise(word) in words:
+                    yield where, f"'{word}' is both an answer and an interrupt; the interrupt always wins"
+        if "voice" in flow.channels:
+            for label, text in (
+                ("invalid.say", step.invalid and step.invalid.say),
+                ("timeout.remind", step.timeout and step.timeout.remind),
+            ):
+                if text and not text.voice:
+                    yield where, f"{label} needs a 'voice:' text too: a caller cannot 'reply'"
 
 
-def _loops_without_wait(flow: Flow) -> list[str]:
-    """Steps on a cycle that passes only through steps that never wait."""
-    moving = {
-        sid: [t for _, t in s.targets() if t in flow.steps] for sid, s in flow.steps.items() if not s.waits()
-    }
-    found = []
-    for start in moving:
-        todo, seen = list(moving[start]), set()
-        while todo:
-            step_id = todo.pop()
-            if step_id == start:
-                found.append(start)
-                break
-            if step_id in moving and step_id not in seen:
-                seen.add(step_id)
-                todo += moving[step_id]
-    return found
+def _longest_value(answer: Answer) -> int | None:
+    """The longest value this answer can save; None when unbounded (free text without a limit)."""
+    if answer.kind == "text":
+        return answer.max_length or None
+    if answer.kind == "number":
+        return max(len(str(answer.minimum)), len(str(answer.maximum)))
+    if answer.kind == "time":
+        return 5
+    if answer.kind == "digits":
+        return answer.length
+    return max((len(o.value) for o in answers.options_of(answer)), default=0)

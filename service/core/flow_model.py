@@ -63,7 +63,8 @@ class _Blank(dict[str, str]):
 
 
 def placeholders_of(template: str) -> set[str]:
-    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+    """The {names} in a text; "" for an empty {}. Raises ValueError on a stray { or }."""
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name is not None}
 
 
 @dataclass(frozen=True)

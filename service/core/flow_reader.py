@@ -31,6 +31,7 @@ from service.core.flow_model import (
 
 _DURATION = re.compile(r"^(\d+)([smhd])$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+_CLOCK = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
 
 class Reader:
@@ -65,10 +66,21 @@ class Reader:
             return ""
         return value
 
-    def integer(self, value: Any, where: str) -> int:
+    def integer(self, value: Any, where: str, minimum: int | None = None) -> int:
         if isinstance(value, bool) or not isinstance(value, int):
             self.problem(where, f"expected a whole number, found {value!r}")
             return 0
+        if minimum is not None and value < minimum:
+            self.problem(where, f"expected {minimum} or more, found {value}")
+        return value
+
+    def clock_time(self, value: Any, where: str) -> str:
+        """A time of day written HH:MM (24-hour), as answers are compared: '09:00', '20:30'."""
+        if not isinstance(value, str) or not _CLOCK.match(value):
+            self.problem(
+                where, f'expected a time such as "09:00" or "20:30" (HH:MM, quoted), found {value!r}'
+            )
+            return "00:00"
         return value
 
     def strings(self, value: Any, where: str) -> tuple[str, ...]:
@@ -82,6 +94,8 @@ class Reader:
         if not match:
             self.problem(where, f"expected a duration such as 90s, 30m, 4h or 2d, found {value!r}")
             return timedelta(0)
+        if int(match.group(1)) == 0:
+            self.problem(where, "a wait of zero would end before anyone could answer")
         return timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
 
     def locale_table(self, value: Any, where: str) -> dict[str, str]:
@@ -300,9 +314,11 @@ def _read_answer(reader: Reader, value: Any, where: str) -> Answer | None:
         window = reader.fields(spec or {}, where, (), ("earliest", "latest"))
         if window is None:
             return None
-        return Answer(
-            kind, earliest=str(window.get("earliest", "00:00")), latest=str(window.get("latest", "23:59"))
-        )
+        earliest = reader.clock_time(window.get("earliest", "00:00"), f"{where}.earliest")
+        latest = reader.clock_time(window.get("latest", "23:59"), f"{where}.latest")
+        if earliest > latest:
+            reader.problem(where, f"earliest {earliest} is after latest {latest}")
+        return Answer(kind, earliest=earliest, latest=latest)
     if kind == "text":
         limit = reader.fields(spec or {}, where, (), ("max_length",))
         return (
@@ -332,7 +348,7 @@ def _read_invalid(reader: Reader, value: Any, where: str) -> Invalid | None:
     if data is None:
         return None
     say = reader.text(data["say"], f"{where}.say") if "say" in data else None
-    retries = reader.integer(data.get("retries", 2), f"{where}.retries")
+    retries = reader.integer(data.get("retries", 2), f"{where}.retries", minimum=0)
     return Invalid(reader.string(data["then"], f"{where}.then"), say, retries)
 
 
@@ -341,7 +357,7 @@ def _read_timeout(reader: Reader, value: Any, where: str) -> Timeout | None:
     if data is None:
         return None
     remind = reader.text(data["remind"], f"{where}.remind") if "remind" in data else None
-    reminders = reader.integer(data.get("reminders", 1 if remind else 0), f"{where}.reminders")
+    reminders = reader.integer(data.get("reminders", 1 if remind else 0), f"{where}.reminders", minimum=0)
     return Timeout(
         reader.duration(data["after"], f"{where}.after"),
         reader.string(data["then"], f"{where}.then"),

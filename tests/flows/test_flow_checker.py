@@ -190,3 +190,80 @@ def test_peerline_refuses_to_start_on_a_broken_flow(flows, monkeypatch):
     result = CliRunner().invoke(main, ["worker", "--burst"])
     assert result.exit_code == 1
     assert "closing.yaml: start: 'nowhere' is not a step" in result.output
+
+
+def test_stray_brace_is_a_problem_not_a_crash(flows):
+    edit(flows, "check_in.yaml", lambda d: inline(first_ask(d)[1])["text"].update(en="Reply 1 or 2 :}"))
+    assert "has a stray { or }" in problems(flows)
+
+
+def test_time_answer_window_must_be_hh_mm(flows):
+    def change(d):
+        step = next(s for s in d["steps"].values() if "time" in s.get("answer", {}))
+        step["answer"]["time"]["earliest"] = "9:00"
+
+    edit(flows, "check_in.yaml", change)
+    assert "expected a time such as" in problems(flows)
+
+
+def test_saving_locale_from_free_text_is_refused(flows):
+    def change(d):
+        step = next(s for s in d["steps"].values() if "text" in s.get("answer", {}))
+        step["save"] = "locale"
+
+    edit(flows, "check_in.yaml", change)
+    assert "saving 'locale' needs a choice whose values are locales" in problems(flows)
+
+
+def test_a_placeholder_shorter_than_what_is_saved(flows):
+    edit(flows, "story_sharing.yaml", lambda d: d["placeholders"].update(topic_label={"max_length": 5}))
+    assert "longer than {topic_label} allows (5)" in problems(flows)
+
+
+def test_an_interrupt_word_that_is_also_an_answer(flows):
+    edit(
+        flows,
+        "check_in.yaml",
+        lambda d: first_ask(d)[1]["answer"]["choice"][0].setdefault("words", []).append("done"),
+    )
+    assert "'DONE' is both an answer and an interrupt" in problems(flows)
+
+
+def test_flows_that_chain_into_each_other_without_waiting(flows):
+    def loop(d):
+        d["steps"] = {"go": {"say": {"text": {"en": "hi", "es": "hola"}}, "end": {"then": "closing"}}}
+        d["start"] = "go"
+        d.pop("interrupts", None)
+
+    edit(flows, "check_in.yaml", loop)
+    edit(
+        flows, "closing.yaml", lambda d: d["steps"][d["start"]].update({"ask": d["steps"][d["start"]]["ask"]})
+    )
+    path = flows / "closing.yaml"
+    data = YAML(typ="rt").load(path.read_text())
+    data["steps"] = {"back": {"end": {"then": "check_in"}}}
+    data["start"] = "back"
+    data.pop("interrupts", None)
+    with path.open("w") as out:
+        YAML(typ="rt").dump(data, out)
+    assert "starts a loop (through end.then too) that never waits" in problems(flows)
+
+
+def test_negative_retries_and_zero_waits(flows):
+    def change(d):
+        _, step = first_ask(d)
+        step["invalid"]["retries"] = -3
+        step["timeout"]["after"] = "0s"
+
+    edit(flows, "check_in.yaml", change)
+    found = problems(flows)
+    assert "expected 0 or more, found -3" in found and "a wait of zero" in found
+
+
+def test_a_time_zone_that_does_not_exist(flows):
+    def change(d):
+        step = next(s for s in d["steps"].values() if s.get("save") == "checkin_tz")
+        step["answer"]["choice"][0]["value"] = "America/NewYork"
+
+    edit(flows, "check_in.yaml", change)
+    assert "'America/NewYork' is not a time zone" in problems(flows)
