@@ -49,6 +49,7 @@ class Line:
     port: int = field(default_factory=free_port)
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
     redis: EmbeddedRedis | None = None
+    settings: dict[str, str] = field(default_factory=dict)  # more environment for every process
 
     @property
     def base_url(self) -> str:
@@ -73,6 +74,7 @@ class Line:
             "PEERLINE_SECRET_KEY": "e2e-secret",
             "PEERLINE_DATA_KEY": "e2e-data-key",
             "PEERLINE_SEND_RATE": "50",
+            **self.settings,
         }
 
     def start(self, workers: int = 2) -> Line:
