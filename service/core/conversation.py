@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from service.core import answers, commands
+from service.core import answers, commands, language
 from service.core.flow_check import FlowSet
 from service.core.flow_engine import CrisisDetected, CrisisDetector, Effect, Engine, FlowState, Send
 from service.core.inbound import Contact
@@ -56,7 +56,7 @@ class FlowHandler:
                 return [*self._command(found, active.locale, contact.checkins)]
             outcome = self.engine.receive(active, SEEKER, text, now)
             return [*outcome.effects, StateChanged(outcome.state, new=False)]
-        speaks = locale or "en"
+        speaks = locale or language.guess(text) or "en"
         reasons = self.detector.scan(text, speaks) if self.detector else ()
         if reasons:  # no conversation yet: resources at once, then the flow begins as usual
             resources = self.flow_set.shared["crisis_resources"].render(speaks, "sms", {})

@@ -80,3 +80,15 @@ def test_crisis_while_the_peer_writes_their_story_reaches_the_peer_with_guidance
     effects = flows.engine.receive(sharing, "seeker", "i want to die", NOW).effects
     assert Forward("seeker", "peer", "i want to die") in effects
     assert any(isinstance(e, Send) and e.to == "peer" for e in effects)
+
+
+def test_a_first_text_in_spanish_gets_the_welcome_spanish_first():
+    from service.core import language
+
+    assert language.guess("hola, necesito hablar con alguien") == "es"
+    assert language.guess("hi, I need to talk to someone") == "en"
+    assert language.guess("ok") is None
+    effects = handler().handle(Contact(4, None, False, False), "Hola, buenas noches", NOW)
+    assert next(e for e in effects if isinstance(e, Send)).text.startswith("Te damos la bienvenida")
+    chosen = handler().handle(Contact(4, "en", False, False), "hola", NOW)  # a choice made wins
+    assert next(e for e in chosen if isinstance(e, Send)).text.startswith("Welcome to PeerLine")
