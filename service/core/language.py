@@ -9,76 +9,16 @@ from __future__ import annotations
 from service.core.answers import normalise
 
 # Common words that are plainly one language or the other in a first text to a support line.
-SPANISH = frozenset(
-    [
-        "hola",
-        "buenas",
-        "buenos",
-        "dias",
-        "tardes",
-        "noches",
-        "necesito",
-        "quiero",
-        "puedo",
-        "estoy",
-        "tengo",
-        "siento",
-        "hablar",
-        "alguien",
-        "ayuda",
-        "ayudame",
-        "gracias",
-        "favor",
-        "porque",
-        "tambien",
-        "nadie",
-        "triste",
-        "solo",
-        "sola",
-        "mal",
-        "muy",
-        "mucho",
-        "con",
-        "para",
-        "una",
-        "esta",
-        "estoy",
-        "ahora",
-    ]
-)
-ENGLISH = frozenset(
-    [
-        "hi",
-        "hello",
-        "hey",
-        "need",
-        "want",
-        "can",
-        "im",
-        "i'm",
-        "feel",
-        "feeling",
-        "talk",
-        "someone",
-        "help",
-        "thanks",
-        "please",
-        "because",
-        "nobody",
-        "sad",
-        "alone",
-        "bad",
-        "very",
-        "really",
-        "with",
-        "for",
-        "the",
-        "this",
-        "now",
-        "is",
-        "am",
-    ]
-)
+SPANISH = frozenset({
+    "hola", "buenas", "buenos", "dias", "tardes", "noches", "necesito", "quiero", "puedo", "estoy",
+    "tengo", "siento", "hablar", "alguien", "ayudame", "gracias", "favor", "porque", "tambien",
+    "nadie", "triste", "sola", "mal", "muy", "mucho", "con", "para", "una", "esta", "ahora",
+})  # fmt: skip
+ENGLISH = frozenset({
+    "hi", "hello", "hey", "need", "want", "can", "im", "feel", "feeling", "talk", "someone", "help",
+    "thanks", "please", "because", "nobody", "sad", "alone", "bad", "very", "really", "with", "for",
+    "the", "this", "now", "is", "am",
+})  # fmt: skip
 
 
 def guess(text: str) -> str | None:
