@@ -68,7 +68,7 @@ class Line:
 
 
 def test_a_new_seeker_goes_through_first_contact_into_a_check_in_in_spanish(line):
-    assert line.text("hola") == opening()
+    assert line.text("hola") == opening(locale="es")  # a Spanish first text: Spanish first
     about = line.text("2")
     assert "988" in about[0] and about[-1].startswith("¿Te parece bien?")
     assert line.text("1")[-1].startswith("¿Cómo te sientes")  # the check-in, in Spanish
