@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TextIO
@@ -9,15 +10,14 @@ from typing import TextIO
 import click
 
 from service.adapters import flow_files
-from service.adapters.settings import SHIPPED_FLOWS
+from service.adapters.settings import flows_dir
 from service.core.conversation import FlowHandler
 from service.core.flow_player import Player
 
 
 def _flows_dir() -> Path:
-    from os import environ
-
-    return Path(environ.get("PEERLINE_FLOWS_DIR") or SHIPPED_FLOWS)
+    # Only this setting: checking flows must not need the secrets a full start needs.
+    return flows_dir(os.environ.get("PEERLINE_FLOWS_DIR"))
 
 
 @click.group()

@@ -34,6 +34,7 @@ from service.core.flow_engine import (
     ScheduleTimeout,
     Send,
 )
+from service.core.inbound import Reply
 
 log = logging.getLogger(__name__)
 STATE_CONTEXT = b"conversations.state"
@@ -75,7 +76,8 @@ class Host:
         self.session, self.cipher, self.contact = session, cipher, contact
         self.line_number, self.now = line_number, now
         self.row = active(session, contact.id)
-        self.latest = self.state()
+        self.stored = state_of(cipher, self.row) if self.row is not None else None  # decrypted once
+        self.latest = self.stored
         self.applied = Applied()
 
     def checkins(self) -> str | None:
@@ -83,13 +85,13 @@ class Host:
         return None if schedule is None else "paused" if schedule.paused else "on"
 
     def state(self) -> FlowState | None:
-        return state_of(self.cipher, self.row) if self.row is not None else None
+        return self.stored
 
     def apply(self, effects: Sequence[object], in_reply_to: int | None = None) -> Applied:
         # Handoffs read the answers as they are after this input (the new state comes last).
-        self.latest = next((e.state for e in reversed(effects) if isinstance(e, StateChanged)), self.state())
+        self.latest = next((e.state for e in reversed(effects) if isinstance(e, StateChanged)), self.stored)
         for effect in effects:
-            if isinstance(effect, Send):
+            if isinstance(effect, (Send, Reply)):
                 self._send(effect, in_reply_to)
             elif isinstance(effect, StateChanged):
                 self._store(effect.state, effect.new)
@@ -111,10 +113,11 @@ class Host:
                 log.error("effect with no host yet", extra={"effect": type(effect).__name__})
         return self.applied
 
-    def _send(self, effect: Send, in_reply_to: int | None) -> None:
-        if effect.to != "seeker":
+    def _send(self, effect: Send | Reply, in_reply_to: int | None) -> None:
+        if isinstance(effect, Send) and effect.to != "seeker":
             log.error("no peer in this conversation to send to", extra={"contact_id": self.contact.id})
             return
+        confirms = isinstance(effect, Reply) and effect.confirms_opt_out
         row = outbox.add(
             self.session,
             self.cipher,
@@ -123,6 +126,7 @@ class Host:
             body=effect.text,
             now=self.now,
             in_reply_to=in_reply_to,
+            kind=outbox.OPT_OUT_CONFIRMATION if confirms else outbox.REPLY,
         )
         self.session.flush()
         self.applied.outbound_ids.append(row.id)
@@ -143,6 +147,7 @@ class Host:
             row.flows_run = f"{row.flows_run} {ran}".strip()
         row.flow, row.content_hash, row.channel = state.flow, state.content_hash, state.channel
         row.state_cipher = self.cipher.encrypt(state.to_json(), STATE_CONTEXT)
+        self.stored = state
         row.urgent = state.urgent
         row.updated_at = self.now
         wait = state.wait

@@ -30,24 +30,23 @@ class JobQueue:
         }
 
     def process_contact(self, contact_id: int) -> None:
-        self._enqueue(INBOUND, PROCESS_CONTACT, contact_id, None)
+        self._enqueue(INBOUND, PROCESS_CONTACT, contact_id)
 
     def send_outbound(self, outbound_id: int, at: datetime | None = None) -> None:
-        self._enqueue(OUTBOUND, SEND_OUTBOUND, outbound_id, at)
+        self._enqueue(OUTBOUND, SEND_OUTBOUND, outbound_id, at=at)
 
     def verify_outbound(self, outbound_id: int, at: datetime | None = None) -> None:
-        self._enqueue(OUTBOUND, VERIFY_OUTBOUND, outbound_id, at)
+        self._enqueue(OUTBOUND, VERIFY_OUTBOUND, outbound_id, at=at)
 
     def flow_timeout(self, conversation_id: int, token: int, at: datetime | None = None) -> None:
-        self._enqueue(INBOUND, FLOW_TIMEOUT, (conversation_id, token), at)
+        self._enqueue(INBOUND, FLOW_TIMEOUT, conversation_id, token, at=at)
 
     def checkin_due(self, contact_id: int, at: datetime | None = None) -> None:
-        self._enqueue(INBOUND, CHECKIN_DUE, contact_id, at)
+        self._enqueue(INBOUND, CHECKIN_DUE, contact_id, at=at)
 
-    def _enqueue(self, queue_name: str, job: str, arg: int | tuple[int, ...], at: datetime | None) -> None:
+    def _enqueue(self, queue_name: str, job: str, *args: int, at: datetime | None = None) -> None:
         """Queue now, or at a time (moved to the queue by a worker running the RQ scheduler)."""
         queue = self.queues[queue_name]
-        args = arg if isinstance(arg, tuple) else (arg,)
         if at is None:
             with self.connection.pipeline() as pipe:  # one round trip to Redis
                 queue.enqueue(job, *args, result_ttl=0, failure_ttl=FAILURE_TTL, pipeline=pipe)

@@ -13,7 +13,7 @@ import logging
 from redis.lock import Lock
 from sqlalchemy import select, update
 
-from service.adapters import contacts, conversations, outbox
+from service.adapters import contacts, conversations
 from service.adapters.db import rows_changed
 from service.adapters.intake import body_of
 from service.adapters.models import Contact, InboundMessage
@@ -96,27 +96,12 @@ def _process_one(rt: Runtime, message_id: int) -> int:
             checkins=host.checkins(),
         )
         decision = inbound.decide(view, body_of(rt, message), now, rt.handler)
-        flow_effects = []
+        # Opt-out first: it cancels what is pending, never the confirmation that follows it.
         for effect in decision.effects:
             if isinstance(effect, inbound.SetOptOut):
                 contacts.set_opt_out(session, contact, effect.opted_out, effect.reason, now)
-            elif isinstance(effect, inbound.Reply):
-                kind = outbox.OPT_OUT_CONFIRMATION if effect.confirms_opt_out else outbox.REPLY
-                row = outbox.add(
-                    session,
-                    rt.cipher,
-                    contact_id=contact.id,
-                    line_number=message.line_number,
-                    body=effect.text,
-                    now=now,
-                    in_reply_to=message.id,
-                    kind=kind,
-                )
-                session.flush()
-                host.applied.outbound_ids.append(row.id)
-            else:
-                flow_effects.append(effect)
-        applied = host.apply(flow_effects, in_reply_to=message.id)
+        others = [e for e in decision.effects if not isinstance(e, inbound.SetOptOut)]
+        applied = host.apply(others, in_reply_to=message.id)
     log.info(
         "inbound processed",
         extra={"inbound_id": message_id, "contact_id": view.id, "replies": len(applied.outbound_ids)},

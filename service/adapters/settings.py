@@ -80,6 +80,11 @@ class Settings:
         return self.env == "dev"
 
 
+def flows_dir(setting: str | None) -> Path:
+    """PEERLINE_FLOWS_DIR, or the shipped flows."""
+    return Path(setting or SHIPPED_FLOWS).resolve()
+
+
 def _split(value: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in value.split(",") if part.strip())
 
@@ -161,5 +166,5 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str | None
         workers=int(_number("PEERLINE_WORKERS", get("PEERLINE_WORKERS", ""), 2, 1)),
         log_level=(get("PEERLINE_LOG_LEVEL") or "INFO").upper(),
         port=int(_number("PEERLINE_PORT", port, DEV_PORT, 1)),
-        flows_dir=Path(get("PEERLINE_FLOWS_DIR") or SHIPPED_FLOWS).resolve(),
+        flows_dir=flows_dir(get("PEERLINE_FLOWS_DIR")),
     )

@@ -48,7 +48,7 @@ def flow_timeout(rt: Runtime, conversation_id: int, token: int) -> str:
                 return "stale"  # answered already: a late timer changes nothing
             if host.row.timeout_at is not None and host.row.timeout_at > now + EARLY_TOLERANCE:
                 return "early"  # not due yet: the timer for timeout_at is queued (or swept) separately
-            state = rt.flows.resume(conversations.state_of(rt.cipher, host.row))
+            state = rt.flows.resume(host.state())
             if state is None:  # its flow was edited under it: end quietly; their next text starts afresh
                 conversations.end_all(session, contact_id, "flow_changed", now)
                 return "ended"

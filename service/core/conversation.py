@@ -41,7 +41,6 @@ class FlowHandler:
     def __init__(self, flow_set: FlowSet, detector: CrisisDetector | None = None) -> None:
         self.flow_set = flow_set
         self.engine = Engine(flow_set.flows, flow_set.shared, detector)
-        self.detector = detector
 
     def handle(self, contact: Contact, text: str, now: datetime) -> list[Effect | StateChanged | RunCommand]:
         locale, active = contact.locale, self.resume(contact.conversation)
@@ -57,7 +56,8 @@ class FlowHandler:
             outcome = self.engine.receive(active, SEEKER, text, now)
             return [*outcome.effects, StateChanged(outcome.state, new=False)]
         speaks = locale or language.guess(text) or "en"
-        reasons = self.detector.scan(text, speaks) if self.detector else ()
+        detector = self.engine.detector
+        reasons = detector.scan(text, speaks) if detector else ()
         if reasons:  # no conversation yet: resources at once, then the flow begins as usual
             resources = self.flow_set.shared["crisis_resources"].render(speaks, "sms", {})
             effects += [CrisisDetected(SEEKER, tuple(reasons)), Send(SEEKER, resources)]

@@ -37,7 +37,7 @@ START = datetime.fromisoformat("2026-01-05T15:00:00+00:00")  # a Monday, 10:00 i
 class Player:
     handler: FlowHandler
     flow: str
-    locale: str = "en"
+    locale: str | None = "en"  # None: not known yet, as for a new person's first text
     channel: str = "sms"
     now: datetime = START
     state: FlowState | None = None
@@ -47,11 +47,12 @@ class Player:
     consented: bool = True
     timer: ScheduleTimeout | None = None
     lines: list[str] = field(default_factory=list)
+    read_by_seeker: list[str] = field(default_factory=list)  # every text the seeker got, in order
 
     def begin(self, values: dict[str, str] | None = None) -> None:
         """Start the flow; `values` stand in for what earlier flows saved (topic_label, mood)."""
         outcome = self.handler.engine.start(
-            self.flow, locale=self.locale, channel=self.channel, now=self.now, values=values
+            self.flow, locale=self.locale or "en", channel=self.channel, now=self.now, values=values
         )
         self._record([*outcome.effects, StateChanged(outcome.state, new=True)])
 
@@ -131,6 +132,8 @@ class Player:
         latest = next((e.state for e in reversed(effects) if isinstance(e, StateChanged)), self.state)
         for effect in effects:
             self.lines += _describe(effect, self.now)
+            if isinstance(effect, inbound.Reply) or (isinstance(effect, Send) and effect.to == "seeker"):
+                self.read_by_seeker.append(effect.text)
             if isinstance(effect, StateChanged):
                 self.state = effect.state
                 self.locale = effect.state.locale

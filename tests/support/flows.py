@@ -7,8 +7,9 @@ from functools import cache
 
 from service.adapters import flow_files
 from service.adapters.settings import SHIPPED_FLOWS
-from service.core.conversation import FlowHandler
+from service.core.conversation import FIRST_CONTACT, FlowHandler
 from service.core.flow_engine import Send
+from service.core.flow_player import Player
 
 
 @cache
@@ -24,20 +25,7 @@ def opening(flow: str = "first_contact", locale: str = "en") -> list[str]:
 
 def replies_for(texts: list[str], locale: str | None = None) -> list[str]:
     """What a new person reads back, text by text, on the pure path (keywords, then flows)."""
-    from service.core.conversation import StateChanged
-    from service.core.flow_engine import Remember
-    from service.core.inbound import Contact, Reply, SetOptOut, decide
-
-    state, consented, opted_out, read = None, False, False, []
+    player = Player(handler(), FIRST_CONTACT, locale, consented=False)
     for text in texts:
-        contact = Contact(1, locale, opted_out, consented, state if state and not state.ended else None)
-        for effect in decide(contact, text, datetime(2026, 1, 5, tzinfo=UTC), handler()).effects:
-            if isinstance(effect, (Send, Reply)) and getattr(effect, "to", "seeker") == "seeker":
-                read.append(effect.text)
-            elif isinstance(effect, StateChanged):
-                state, locale = effect.state, effect.state.locale
-            elif isinstance(effect, Remember) and effect.key == "consent":
-                consented = effect.value == "yes"
-            elif isinstance(effect, SetOptOut):
-                opted_out = effect.opted_out
-    return read
+        player.play(text)
+    return player.read_by_seeker
