@@ -177,3 +177,142 @@ class CheckinSchedule(Base):
     paused: Mapped[bool] = mapped_column(Boolean, default=False)
     next_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Peer(Base):
+    """A volunteer with lived experience. Their phone is their contact's (encrypted there)."""
+
+    __tablename__ = "peers"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"), unique=True)
+    name: Mapped[str] = mapped_column(String(80))  # shown to coordinators, never to seekers
+    languages: Mapped[str] = mapped_column(String(32), default="en")  # "en,es", first = texts to them
+    capacity: Mapped[int] = mapped_column(Integer, default=1)  # conversations at a time
+    weekly_cap_minutes: Mapped[int] = mapped_column(Integer, default=12 * 60)  # rolling 7 days
+    timezone: Mapped[str] = mapped_column(String(64), default="America/New_York")
+    shifts: Mapped[str] = mapped_column(String(200), default="")  # "" = any time; see core.shifts
+    # available | paused (until paused_until) | off. `offerable` mirrors "may get offers at all"
+    # on peer_topics too, so matching reads only the peers who could say yes.
+    status: Mapped[str] = mapped_column(String(16), default="available")
+    paused_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # replied ON to the welcome
+    cooldown_until: Mapped[datetime | None] = mapped_column(UTCDateTime)  # after a crisis conversation
+    last_offered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class PeerTopic(Base):
+    """A topic a peer has lived through; `offerable` is kept equal to the peer's (see Peer)."""
+
+    __tablename__ = "peer_topics"
+    peer_id: Mapped[int] = mapped_column(ForeignKey("peers.id"), primary_key=True)
+    topic: Mapped[str] = mapped_column(String(32), primary_key=True)
+    offerable: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    __table_args__ = (Index("ix_peer_topics_offerable", "topic", "offerable", "peer_id"),)
+
+
+class PeerBlock(Base):
+    """A seeker asked never to be matched with this peer again."""
+
+    __tablename__ = "peer_blocks"
+    seeker_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"), primary_key=True)
+    peer_id: Mapped[int] = mapped_column(ForeignKey("peers.id"), primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class PeerRequest(Base):
+    """A seeker waiting for a peer: the matching queue (at risk first, then longest waiting)."""
+
+    __tablename__ = "peer_requests"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"), index=True)
+    seeker_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"))
+    topic: Mapped[str] = mapped_column(String(32))  # "" when nothing could be told from their words
+    language: Mapped[str] = mapped_column(String(8))
+    mood: Mapped[str] = mapped_column(String(2), default="")
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    preferred_peer_id: Mapped[int | None] = mapped_column(ForeignKey("peers.id"))  # asked for again
+    # waiting -> matched | no_peer | cancelled
+    status: Mapped[str] = mapped_column(String(16), default="waiting", index=True)
+    widened: Mapped[bool] = mapped_column(Boolean, default=False)  # related topics allowed now
+    offers_made: Mapped[int] = mapped_column(Integer, default=0)
+    refusals: Mapped[int] = mapped_column(Integer, default=0)  # declined or let expire
+    matched_peer_id: Mapped[int | None] = mapped_column(ForeignKey("peers.id"))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Offer(Base):
+    """One peer asked to take one request, on the line number their conversation would use."""
+
+    __tablename__ = "offers"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("peer_requests.id"), index=True)
+    peer_id: Mapped[int] = mapped_column(ForeignKey("peers.id"))
+    line_number: Mapped[str] = mapped_column(String(32))
+    # pending -> accepted | declined | expired | taken (another peer was first) | withdrawn
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_offers_peer_status", "peer_id", "status"),)
+
+
+class Relay(Base):
+    """A seeker and a peer talking through the line's numbers: neither sees the other's.
+
+    The peer's side uses `peer_number`, different for each of their conversations at a time, so
+    a text from the peer to that number belongs to exactly this relay."""
+
+    __tablename__ = "relays"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"), index=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("peer_requests.id"))
+    seeker_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"), index=True)
+    peer_id: Mapped[int] = mapped_column(ForeignKey("peers.id"))
+    seeker_number: Mapped[str] = mapped_column(String(32))
+    peer_number: Mapped[str] = mapped_column(String(32))
+    topic: Mapped[str] = mapped_column(String(32))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    end_reason: Mapped[str | None] = mapped_column(String(32))
+    crisis: Mapped[bool] = mapped_column(Boolean, default=False)
+    seeker_chars: Mapped[int] = mapped_column(Integer, default=0)
+    peer_chars: Mapped[int] = mapped_column(Integer, default=0)
+    tips_given: Mapped[str] = mapped_column(String(200), default="")  # "long balance"
+    # the seeker's closing answers: they feed matching (relevance) and continuity (same peer)
+    mood_before: Mapped[int | None] = mapped_column(Integer)
+    mood_after: Mapped[int | None] = mapped_column(Integer)
+    relevance: Mapped[int | None] = mapped_column(Integer)
+    same_peer_again: Mapped[bool | None] = mapped_column(Boolean)
+
+    __table_args__ = (
+        Index("ix_relays_peer_started", "peer_id", "started_at"),
+        Index(
+            "ix_one_relay_per_peer_number",
+            "peer_id",
+            "peer_number",
+            unique=True,
+            sqlite_where=ended_at.is_(None),
+            postgresql_where=ended_at.is_(None),
+        ),
+    )
+
+
+class Alert(Base):
+    """Something a coordinator must see: crisis, no peer free, a peer asking for help."""
+
+    __tablename__ = "alerts"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))  # no_peer | peer_asks_coordinator | crisis | ...
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"))
+    conversation_id: Mapped[int | None] = mapped_column(ForeignKey("conversations.id"))
+    peer_id: Mapped[int | None] = mapped_column(ForeignKey("peers.id"))
+    status: Mapped[str] = mapped_column(
+        String(16), default="open", index=True
+    )  # open | acknowledged | resolved
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
