@@ -15,6 +15,8 @@ from service.adapters.embedded_redis import EmbeddedRedis
 from service.adapters.jobqueue import ALL_QUEUES
 from service.adapters.settings import Settings, SettingsError, load_settings
 from service.flows_cli import flows
+from service.peers_cli import peers_group
+from service.topics_cli import topics
 
 
 def _settings() -> Settings:
@@ -120,6 +122,8 @@ def scheduler(every: float) -> None:
 
 
 main.add_command(flows)
+main.add_command(topics)
+main.add_command(peers_group)
 
 if __name__ == "__main__":
     main()

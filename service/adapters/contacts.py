@@ -9,7 +9,7 @@ from sqlalchemy import Connection, LargeBinary, bindparam, delete, text
 from sqlalchemy.orm import Session
 
 from service.adapters.contact_cache import ContactIds
-from service.adapters.conversations import end_all as end_conversation
+from service.adapters.conversation_rows import end_all as end_conversation
 from service.adapters.crypto import DataCipher
 from service.adapters.models import AuditEvent, CheckinSchedule, Contact, OptOutEvent, UTCDateTime
 from service.adapters.outbox import cancel_pending

@@ -15,20 +15,20 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import redis
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from service.adapters import outbox
-from service.adapters.crypto import DataCipher
+from service.adapters import handoffs, outbox, peer_commands, relays
+from service.adapters.conversation_rows import STATE_CONTEXT, active, end_all, state_of
 from service.adapters.models import CheckinSchedule, Contact, Conversation
 from service.adapters.runtime import Runtime
 from service.core import checkins
-from service.core.conversation import RunCommand, StateChanged
+from service.core.conversation import CHECKIN_COMMANDS, Coached, RunCommand, StateChanged
 from service.core.flow_engine import (
     CrisisDetected,
     Ended,
     FlowStarted,
     FlowState,
+    Forward,
     HandOff,
     Remember,
     ScheduleTimeout,
@@ -37,48 +37,37 @@ from service.core.flow_engine import (
 from service.core.inbound import Reply
 
 log = logging.getLogger(__name__)
-STATE_CONTEXT = b"conversations.state"
+CLOSING = "closing"  # its answers rate the peer conversation that came before it
 
 
 @dataclass
 class Applied:
-    """What must happen once the transaction commits: sends and timers to queue."""
+    """What must happen once the transaction commits: sends, timers and jobs to queue."""
 
     outbound_ids: list[int] = field(default_factory=list)
     timeouts: list[tuple[int, int, datetime]] = field(default_factory=list)  # conversation, token, at
     checkins: list[tuple[int, datetime]] = field(default_factory=list)  # contact, at
+    jobs: list[tuple[str, tuple[int | str, ...]]] = field(default_factory=list)  # JobQueue method, ids
 
-
-def active(session: Session, contact_id: int) -> Conversation | None:
-    return session.scalar(
-        select(Conversation).where(Conversation.contact_id == contact_id, Conversation.ended_at.is_(None))
-    )
-
-
-def state_of(cipher: DataCipher, row: Conversation) -> FlowState:
-    return FlowState.from_json(cipher.decrypt(row.state_cipher, STATE_CONTEXT))
-
-
-def end_all(session: Session, contact_id: int, reason: str, now: datetime) -> None:
-    """End the person's conversation and forget their timers (STOP, DELETE)."""
-    row = active(session, contact_id)
-    if row is not None:
-        row.ended_at, row.end_reason, row.timeout_at, row.timeout_token = now, reason, None, None
-        row.updated_at = now
+    def later(self, job: str, *args: int | str) -> None:
+        if (job, args) not in self.jobs:
+            self.jobs.append((job, args))
 
 
 class Host:
-    """Carries out one input's effects for one person, inside the caller's transaction."""
+    """Carries out one input's effects for one conversation's owner (the seeker, or a peer in an
+    offer or a debrief), inside the caller's transaction. In a story-sharing conversation the
+    other party is the peer of its relay, reached on the relay's number."""
 
-    def __init__(
-        self, session: Session, cipher: DataCipher, contact: Contact, line_number: str, now: datetime
-    ):
-        self.session, self.cipher, self.contact = session, cipher, contact
+    def __init__(self, rt: Runtime, session: Session, contact: Contact, line_number: str, now: datetime):
+        self.rt, self.session, self.cipher, self.contact = rt, session, rt.cipher, contact
         self.line_number, self.now = line_number, now
         self.row = active(session, contact.id)
-        self.stored = state_of(cipher, self.row) if self.row is not None else None  # decrypted once
+        self.stored = state_of(self.cipher, self.row) if self.row is not None else None  # decrypted once
         self.latest = self.stored
         self.applied = Applied()
+        self.events: list[tuple[str, dict[str, str]]] = []  # host answers to feed back (offer won)
+        self.party: str | None = None  # who the owner is, when no flow says (a peer between flows)
 
     def checkins(self) -> str | None:
         schedule = self.session.get(CheckinSchedule, self.contact.id)
@@ -93,6 +82,8 @@ class Host:
         for effect in effects:
             if isinstance(effect, (Send, Reply)):
                 self._send(effect, in_reply_to)
+            elif isinstance(effect, Forward):
+                relays.forward(self, effect, in_reply_to)
             elif isinstance(effect, StateChanged):
                 self._store(effect.state, effect.new)
             elif isinstance(effect, Remember):
@@ -101,7 +92,10 @@ class Host:
                 self._hand_off(effect)
             elif isinstance(effect, RunCommand):
                 self._command(effect)
+            elif isinstance(effect, Coached):
+                relays.coached(self, effect)
             elif isinstance(effect, CrisisDetected):
+                relays.mark_crisis(self)
                 # Logged with its reasons, never the text. The safety work adds the alert record and
                 # the on-call texts here; the conversation is already marked urgent by the engine.
                 log.warning(
@@ -111,25 +105,59 @@ class Host:
                 pass  # recorded through the state (flow, content hash, wait, ended) in _store
             else:
                 log.error("effect with no host yet", extra={"effect": type(effect).__name__})
+        while self.events and self.stored is not None:  # e.g. "won": the peer's offer flow goes on
+            name, values = self.events.pop(0)
+            outcome = self.rt.flows.engine.event(self.stored, name, self.now, values)
+            self.apply([*outcome.effects, StateChanged(outcome.state, new=False)])
         return self.applied
 
+    def owner_party(self) -> str:
+        if self.party is not None:
+            return self.party
+        state = self.latest or self.stored
+        flow = self.rt.flows.flow_set.flows.get(state.flow) if state else None
+        return "peer" if flow is not None and "seeker" not in flow.parties else "seeker"
+
     def _send(self, effect: Send | Reply, in_reply_to: int | None) -> None:
-        if isinstance(effect, Send) and effect.to != "seeker":
-            log.error("no peer in this conversation to send to", extra={"contact_id": self.contact.id})
+        party = effect.to if isinstance(effect, Send) else self.owner_party()
+        to = (
+            (self.contact.id, self.line_number)
+            if party == self.owner_party()
+            else relays.other_party(self, party)
+        )
+        if to is None:
+            log.error("no one on the other side to send to", extra={"contact_id": self.contact.id})
             return
         confirms = isinstance(effect, Reply) and effect.confirms_opt_out
+        self.send_to(*to, effect.text, in_reply_to, outbox.OPT_OUT_CONFIRMATION if confirms else outbox.REPLY)
+
+    def send_to(
+        self,
+        contact_id: int,
+        line_number: str,
+        text: str,
+        in_reply_to: int | None = None,
+        kind: str = "reply",
+    ) -> None:
         row = outbox.add(
             self.session,
             self.cipher,
-            contact_id=self.contact.id,
-            line_number=self.line_number,
-            body=effect.text,
+            contact_id=contact_id,
+            line_number=line_number,
+            body=text,
             now=self.now,
             in_reply_to=in_reply_to,
-            kind=outbox.OPT_OUT_CONFIRMATION if confirms else outbox.REPLY,
+            kind=kind,
         )
         self.session.flush()
         self.applied.outbound_ids.append(row.id)
+
+    def shared_text(
+        self, name: str, locale: str | None = None, values: Mapping[str, str] | None = None
+    ) -> str:
+        """A message from flows/messages.yaml in the owner's language (or the one given)."""
+        text = self.rt.flows.flow_set.shared[name]
+        return text.render(locale or self.contact.locale or "en", "sms", values or {})
 
     def _store(self, state: FlowState, new: bool) -> None:
         if new and self.row is not None:
@@ -153,6 +181,8 @@ class Host:
         wait = state.wait
         row.timeout_at = wait.due if wait else None
         row.timeout_token = wait.token if wait and wait.due else None
+        if state.flow == CLOSING:
+            relays.record_ratings(self.session, row.id, state.values)
         if state.ended:
             row.ended_at, row.end_reason = self.now, "done"
         self.session.flush()
@@ -172,9 +202,7 @@ class Host:
         elif effect.action == "notify_when_peer_free":
             self.contact.wants_peer_since = self.contact.wants_peer_since or self.now  # matching acts on it
         else:
-            # find_peer and the relay arrive with matching; until then a peer search times out
-            # honestly into the flow's no-peer branch.
-            log.info("handoff", extra={"contact_id": self.contact.id, "action": effect.action})
+            handoffs.run(self, effect.action)
 
     def _schedule(self, values: Mapping[str, str]) -> None:
         schedule = self.session.get(CheckinSchedule, self.contact.id)
@@ -207,6 +235,9 @@ class Host:
         self.applied.checkins.append((self.contact.id, schedule.next_at))
 
     def _command(self, effect: RunCommand) -> None:
+        if effect.name not in CHECKIN_COMMANDS:
+            peer_commands.run(self, effect)
+            return
         schedule = self.session.get(CheckinSchedule, self.contact.id)
         if schedule is None:
             return
@@ -225,5 +256,7 @@ def after_commit(rt: Runtime, applied: Applied) -> None:
             rt.jobs.flow_timeout(conversation_id, token, at)
         for contact_id, at in applied.checkins:
             rt.jobs.checkin_due(contact_id, at)
+        for job, args in applied.jobs:
+            getattr(rt.jobs, job)(*args)
     except redis.RedisError:
         log.exception("could not queue timers; the sweeper will")

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import redis
-from rq import Queue
+from rq import Queue, Retry
 from rq.serializers import JSONSerializer
 
 INBOUND, OUTBOUND, DEFAULT = "inbound", "outbound", "default"
@@ -19,6 +19,9 @@ SEND_OUTBOUND = "workers.jobs.send_outbound"
 VERIFY_OUTBOUND = "workers.jobs.verify_outbound"
 FLOW_TIMEOUT = "workers.jobs.flow_timeout"
 CHECKIN_DUE = "workers.jobs.checkin_due"
+MATCH_WAITING = "workers.jobs.match_waiting"
+# Jobs that wait for a person's lock: a busy person is tried again shortly, never dropped.
+LOCK_RETRY = Retry(max=6, interval=[1, 2, 5, 10, 30, 60])
 FAILURE_TTL = 7 * 86400  # keep failed jobs a week for a look; they hold ids only
 
 
@@ -44,15 +47,43 @@ class JobQueue:
     def checkin_due(self, contact_id: int, at: datetime | None = None) -> None:
         self._enqueue(INBOUND, CHECKIN_DUE, contact_id, at=at)
 
-    def _enqueue(self, queue_name: str, job: str, *args: int, at: datetime | None = None) -> None:
+    def match_waiting(self) -> None:
+        self._enqueue(INBOUND, MATCH_WAITING)
+
+    def connect_seeker(self, relay_id: int) -> None:
+        self._enqueue(INBOUND, "workers.jobs.connect_seeker", relay_id, retry=LOCK_RETRY)
+
+    def close_offer(self, offer_id: int, event: str) -> None:
+        self._enqueue(INBOUND, "workers.jobs.close_offer", offer_id, event, retry=LOCK_RETRY)
+
+    def start_debrief(self, relay_id: int) -> None:
+        self._enqueue(INBOUND, "workers.jobs.start_debrief", relay_id, retry=LOCK_RETRY)
+
+    def peer_left(self, relay_id: int) -> None:
+        self._enqueue(INBOUND, "workers.jobs.peer_left", relay_id, retry=LOCK_RETRY)
+
+    def search_ended(self, request_id: int) -> None:
+        self._enqueue(INBOUND, "workers.jobs.search_ended", request_id, retry=LOCK_RETRY)
+
+    def relay_cleanup(self) -> None:
+        self._enqueue(INBOUND, "workers.jobs.relay_cleanup")
+
+    def _enqueue(
+        self,
+        queue_name: str,
+        job: str,
+        *args: int | str,
+        at: datetime | None = None,
+        retry: Retry | None = None,
+    ) -> None:
         """Queue now, or at a time (moved to the queue by a worker running the RQ scheduler)."""
         queue = self.queues[queue_name]
         if at is None:
             with self.connection.pipeline() as pipe:  # one round trip to Redis
-                queue.enqueue(job, *args, result_ttl=0, failure_ttl=FAILURE_TTL, pipeline=pipe)
+                queue.enqueue(job, *args, result_ttl=0, failure_ttl=FAILURE_TTL, retry=retry, pipeline=pipe)
                 pipe.execute()
         else:
-            queue.enqueue_at(at, job, *args, result_ttl=0, failure_ttl=FAILURE_TTL)
+            queue.enqueue_at(at, job, *args, result_ttl=0, failure_ttl=FAILURE_TTL, retry=retry)
 
     def depths(self) -> dict[str, int]:
         return {name: queue.count for name, queue in self.queues.items()}

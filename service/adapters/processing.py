@@ -9,14 +9,16 @@ looks once more: a text that arrived while another worker held the lock is never
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from redis.lock import Lock
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
-from service.adapters import contacts, conversations
+from service.adapters import contacts, conversations, peer_texts, relays
 from service.adapters.db import rows_changed
 from service.adapters.intake import body_of
-from service.adapters.models import Contact, InboundMessage
+from service.adapters.models import Contact, InboundMessage, Peer
 from service.adapters.runtime import Runtime
 from service.core import inbound
 
@@ -71,22 +73,36 @@ def _process_or_set_aside(rt: Runtime, message_id: int) -> int:
         raise  # the job fails; the sweeper tries again
 
 
-def _process_one(rt: Runtime, message_id: int) -> int:
-    now = rt.clock()
-    with rt.db.session() as session:
-        # Claim the text; if anyone else already processed it, do nothing at all.
-        claimed = rows_changed(
+def claim(session: Session, message_id: int, now: datetime) -> bool:
+    """Mark the text processed; False if anyone else already did (then do nothing at all)."""
+    return (
+        rows_changed(
             session.execute(
                 update(InboundMessage)
                 .where(InboundMessage.id == message_id, InboundMessage.processed_at.is_(None))
                 .values(processed_at=now)
             )
         )
-        if claimed != 1:
+        == 1
+    )
+
+
+def _process_one(rt: Runtime, message_id: int) -> int:
+    with rt.db.session() as session:
+        peer_id = session.scalar(
+            select(Peer.id)
+            .join(InboundMessage, InboundMessage.contact_id == Peer.contact_id)
+            .where(InboundMessage.id == message_id)
+        )
+    if peer_id is not None:  # a volunteer: their texts go to a seeker, or are for the line
+        return peer_texts.process(rt, message_id, peer_id, claim)
+    now = rt.clock()
+    with rt.db.session() as session:
+        if not claim(session, message_id, now):
             return 0
         message = session.get_one(InboundMessage, message_id)
         contact = session.get_one(Contact, message.contact_id)
-        host = conversations.Host(session, rt.cipher, contact, message.line_number, now)
+        host = conversations.Host(rt, session, contact, message.line_number, now)
         view = inbound.Contact(
             id=contact.id,
             locale=contact.locale,
@@ -100,8 +116,12 @@ def _process_one(rt: Runtime, message_id: int) -> int:
         for effect in decision.effects:
             if isinstance(effect, inbound.SetOptOut):
                 contacts.set_opt_out(session, contact, effect.opted_out, effect.reason, now)
+                if effect.opted_out:
+                    host.applied.later("relay_cleanup")  # a relay or a wait they were in is closed
         others = [e for e in decision.effects if not isinstance(e, inbound.SetOptOut)]
         applied = host.apply(others, in_reply_to=message.id)
+        if message.num_media and relays.of_conversation(session, host.row.id if host.row else None):
+            host.send_to(contact.id, message.line_number, host.shared_text(peer_texts.MEDIA_NOT_RELAYED))
     log.info(
         "inbound processed",
         extra={"inbound_id": message_id, "contact_id": view.id, "replies": len(applied.outbound_ids)},

@@ -21,9 +21,11 @@ from service.adapters.flow_files import load as load_flows
 from service.adapters.jobqueue import JobQueue
 from service.adapters.redis_state import RedisState
 from service.adapters.settings import Settings
+from service.adapters.topic_files import load_taxonomy
 from service.adapters.twilio_sender import TwilioSender
 from service.core.conversation import FlowHandler
 from service.core.inbound import ConversationHandler
+from service.core.topic_classifier import Taxonomy
 
 
 def utc_now() -> datetime:
@@ -49,6 +51,11 @@ class Runtime:
     @cached_property
     def contact_ids(self) -> ContactIds:
         return ContactIds()
+
+    @cached_property
+    def taxonomy(self) -> Taxonomy:
+        """The topics peers are matched on (flows/topics.yaml), with their words and labels."""
+        return load_taxonomy(self.settings.flows_dir)
 
     @cached_property
     def state(self) -> RedisState:

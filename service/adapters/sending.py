@@ -8,6 +8,7 @@ import time
 from datetime import timedelta
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 from twilio.base.exceptions import TwilioRestException
 
 from service.adapters import contacts
@@ -21,6 +22,7 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
 MAX_THROTTLE_SLEEP = 30.0  # past this, give the worker back and come again later
 VERIFY_AFTER = timedelta(seconds=30)  # long after the client's own 10 s timeout
+IN_ORDER_RETRY = timedelta(seconds=1)
 
 
 def _transition(rt: Runtime, outbound_id: int, from_status: str, **values: object) -> bool:
@@ -44,6 +46,11 @@ def send(rt: Runtime, outbound_id: int) -> str:
         if row is None or row.status != "pending":
             return "skipped"
         line_number = row.line_number
+        if _older_unsent(session, row):
+            # Texts to one person go out in the order they were written (a relayed exchange
+            # must read in order); the older one is on its way, this one follows it.
+            rt.jobs.send_outbound(outbound_id, at=rt.clock() + IN_ORDER_RETRY)
+            return "waiting its turn"
 
     wait = rt.state.reserve_send_slot(_number_index(rt, line_number), rt.settings.send_rate_per_number)
     if wait > MAX_THROTTLE_SLEEP:
@@ -69,6 +76,16 @@ def send(rt: Runtime, outbound_id: int) -> str:
     _transition(rt, outbound_id, "claimed", status=result.status, twilio_sid=result.sid)
     log.info("sent", extra={"outbound_id": outbound_id, "status": result.status})
     return result.status
+
+
+def _older_unsent(session: Session, row: OutboundMessage) -> bool:
+    older = select(OutboundMessage.id).where(
+        OutboundMessage.contact_id == row.contact_id,
+        OutboundMessage.line_number == row.line_number,
+        OutboundMessage.id < row.id,
+        OutboundMessage.status == "pending",
+    )
+    return session.scalar(older.limit(1)) is not None
 
 
 def _claim(rt: Runtime, outbound_id: int) -> tuple[str, str, str, int] | str:

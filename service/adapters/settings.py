@@ -42,7 +42,13 @@ SETTING_NAMES = (
     "PEERLINE_PORT",
     "PEERLINE_LOG_LEVEL",
     "PEERLINE_FLOWS_DIR",
+    "PEERLINE_OFFER_STRATEGY",
+    "PEERLINE_OFFER_FANOUT",
+    "PEERLINE_OFFER_ACCEPT_MINUTES",
+    "PEERLINE_WIDEN_AFTER_REFUSALS",
+    "PEERLINE_CRISIS_COOLDOWN_MINUTES",
 )
+OFFER_STRATEGIES = ("sequential", "fanout")
 # The shipped flows: the checkout's flows/ directory (the image sets PEERLINE_FLOWS_DIR).
 SHIPPED_FLOWS = Path(__file__).resolve().parents[2] / "flows"
 DEV_NUMBER = "+15005550006"  # Twilio's magic "valid" test number: never a real person
@@ -74,6 +80,12 @@ class Settings:
     log_level: str = "INFO"
     port: int = DEV_PORT  # where `peerline dev` serves
     flows_dir: Path = SHIPPED_FLOWS
+    # Matching: one peer at a time, or K at once (the first to accept wins).
+    offer_strategy: str = "sequential"
+    offer_fanout: int = 3
+    offer_accept_minutes: int = 2
+    widen_after_refusals: int = 2  # then related topics too
+    crisis_cooldown_minutes: int = 60  # no offers to a peer for this long after a crisis talk
 
     @property
     def is_dev(self) -> bool:
@@ -167,4 +179,23 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str | None
         log_level=(get("PEERLINE_LOG_LEVEL") or "INFO").upper(),
         port=int(_number("PEERLINE_PORT", port, DEV_PORT, 1)),
         flows_dir=flows_dir(get("PEERLINE_FLOWS_DIR")),
+        offer_strategy=_strategy(get("PEERLINE_OFFER_STRATEGY") or "sequential"),
+        offer_fanout=int(_number("PEERLINE_OFFER_FANOUT", get("PEERLINE_OFFER_FANOUT", ""), 3, 1)),
+        offer_accept_minutes=int(
+            _number("PEERLINE_OFFER_ACCEPT_MINUTES", get("PEERLINE_OFFER_ACCEPT_MINUTES", ""), 2, 1)
+        ),
+        widen_after_refusals=int(
+            _number("PEERLINE_WIDEN_AFTER_REFUSALS", get("PEERLINE_WIDEN_AFTER_REFUSALS", ""), 2, 0)
+        ),
+        crisis_cooldown_minutes=int(
+            _number("PEERLINE_CRISIS_COOLDOWN_MINUTES", get("PEERLINE_CRISIS_COOLDOWN_MINUTES", ""), 60, 0)
+        ),
     )
+
+
+def _strategy(value: str) -> str:
+    if value not in OFFER_STRATEGIES:
+        raise SettingsError(
+            f"PEERLINE_OFFER_STRATEGY must be one of {', '.join(OFFER_STRATEGIES)}, not {value!r}"
+        )
+    return value

@@ -8,10 +8,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from service.adapters.jobqueue import INBOUND, OUTBOUND
-from service.adapters.models import CheckinSchedule, Conversation, InboundMessage, OutboundMessage
+from service.adapters.models import (
+    CheckinSchedule,
+    Contact,
+    Conversation,
+    InboundMessage,
+    OutboundMessage,
+    PeerRequest,
+)
 from service.adapters.runtime import Runtime
 
 INBOUND_GRACE = timedelta(seconds=10)  # a fresh text is normally picked up within this
@@ -30,6 +37,7 @@ def sweep(rt: Runtime) -> dict[str, int]:
     claimed: Sequence[int] = []
     timeouts: Sequence[tuple[int, int | None]] = []
     checkins: Sequence[int] = []
+    seekers_waiting = asked_for_peer = 0
     with rt.db.session() as session:
         if waiting[INBOUND] == 0:
             contact_ids = session.scalars(
@@ -64,10 +72,28 @@ def sweep(rt: Runtime) -> dict[str, int]:
                     CheckinSchedule.paused.is_(False), CheckinSchedule.next_at < now - TIMER_GRACE
                 )
             ).all()
+            seekers_waiting = (
+                session.scalar(
+                    select(func.count()).select_from(PeerRequest).where(PeerRequest.status == "waiting")
+                )
+                or 0
+            )
+            asked_for_peer = (
+                session.scalar(
+                    select(func.count()).select_from(Contact).where(Contact.wants_peer_since.is_not(None))
+                )
+                or 0
+            )
     for conversation_id, token in timeouts:  # timers Redis lost (restarted without its data)
         rt.jobs.flow_timeout(conversation_id, token or 0)
     for contact_id in checkins:
         rt.jobs.checkin_due(contact_id)
+    if waiting[INBOUND] == 0:
+        # Peers come on shift and pauses end without a text: look again for waiting seekers,
+        # and close relays and waits an opt-out or a crash left open.
+        if seekers_waiting or asked_for_peer:
+            rt.jobs.match_waiting()
+        rt.jobs.relay_cleanup()
     for contact_id in contact_ids:
         rt.jobs.process_contact(contact_id)
     for outbound_id in pending:
@@ -80,4 +106,5 @@ def sweep(rt: Runtime) -> dict[str, int]:
         "claimed": len(claimed),
         "timeouts": len(timeouts),
         "checkins": len(checkins),
+        "seekers_waiting": seekers_waiting,
     }

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from service.adapters import conversations, processing
+from service.adapters.conversation_rows import end_all
 from service.adapters.models import CheckinSchedule, Contact, Conversation
 from service.adapters.runtime import Runtime
 from service.core.checkins import in_quiet_hours
@@ -37,11 +38,11 @@ def flow_timeout(rt: Runtime, conversation_id: int, token: int) -> str:
         now = rt.clock()
         with rt.db.session() as session:
             contact = session.get_one(Contact, contact_id)
-            host = conversations.Host(session, rt.cipher, contact, "", now)
+            host = conversations.Host(rt, session, contact, "", now)
             if host.row is None or host.row.id != conversation_id:
                 return "ended"
             if contact.opted_out:  # opted out by the carrier meanwhile: end it, timer and all
-                conversations.end_all(session, contact_id, "opted_out", now)
+                end_all(session, contact_id, "opted_out", now)
                 return "ended"
             host.line_number = host.row.line_number
             if host.row.timeout_token != token:
@@ -50,7 +51,7 @@ def flow_timeout(rt: Runtime, conversation_id: int, token: int) -> str:
                 return "early"  # not due yet: the timer for timeout_at is queued (or swept) separately
             state = rt.flows.resume(host.state())
             if state is None:  # its flow was edited under it: end quietly; their next text starts afresh
-                conversations.end_all(session, contact_id, "flow_changed", now)
+                end_all(session, contact_id, "flow_changed", now)
                 return "ended"
             outcome = rt.flows.engine.timeout(state, token, now)
             applied = host.apply([*outcome.effects, StateChanged(outcome.state, new=False)])
@@ -76,7 +77,7 @@ def checkin_due(rt: Runtime, contact_id: int) -> str:
                 return "off"
             if schedule.next_at > now + EARLY_TOLERANCE:
                 return "not due"  # an older timer; the current one is queued for next_at
-            host = conversations.Host(session, rt.cipher, contact, schedule.line_number, now)
+            host = conversations.Host(rt, session, contact, schedule.line_number, now)
             late = now - schedule.next_at > CHECKIN_LATE
             quiet = in_quiet_hours(now.astimezone(ZoneInfo(schedule.timezone)).time())
             effects = []

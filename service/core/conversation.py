@@ -10,13 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from service.core import answers, commands, language
+from service.core import answers, commands, language, share_review
 from service.core.flow_check import FlowSet
 from service.core.flow_engine import CrisisDetected, CrisisDetector, Effect, Engine, FlowState, Send
 from service.core.inbound import Contact
 
 FIRST_CONTACT, CHECK_IN = "first_contact", "check_in"
-SEEKER = "seeker"
+SEEKER, PEER = "seeker", "peer"
+PEER_STATUS, PEER_COORDINATOR = "peer_status", "peer_coordinator"
 CHECKIN_COMMANDS = ("pause_checkins", "resume_checkins")
 NO_CHECKINS = "no_checkins"  # shared message: PAUSE/RESUME from someone with no check-ins set up
 
@@ -35,6 +36,26 @@ class RunCommand:
     duration: timedelta | None = None
 
 
+@dataclass(frozen=True)
+class RelayView:
+    """What the story-sharing guidance needs to know about the talk so far."""
+
+    peer_chars: int = 0
+    seeker_chars: int = 0
+    tips_given: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Coached:
+    """The peer's text was held back (`held`) or relayed with a private tip; the host records it."""
+
+    held: bool
+    reason: str
+
+
+HostEffect = Effect | StateChanged | RunCommand | Coached
+
+
 class FlowHandler:
     """Plays the flows for seekers. Pure: the host passes the stored state in and stores it."""
 
@@ -42,10 +63,13 @@ class FlowHandler:
         self.flow_set = flow_set
         self.engine = Engine(flow_set.flows, flow_set.shared, detector)
 
-    def handle(self, contact: Contact, text: str, now: datetime) -> list[Effect | StateChanged | RunCommand]:
+    def handle(self, contact: Contact, text: str, now: datetime) -> list[HostEffect]:
         locale, active = contact.locale, self.resume(contact.conversation)
-        effects: list[Effect | StateChanged | RunCommand] = []
+        effects: list[HostEffect] = []
         if active is not None:
+            if self._talking_with_peer(active) and self._contact_details(text, active.locale):
+                held = self._shared_to(SEEKER, "seeker_held_contact", active.locale)
+                return [Coached(True, "contact"), held]
             found = (
                 commands.match(self.flow_set.commands, SEEKER, text)
                 if contact.consented and self._may_command(active, text)
@@ -70,10 +94,72 @@ class FlowHandler:
             *self.start(CHECK_IN if contact.consented else FIRST_CONTACT, speaks, now, urgent=bool(reasons)),
         ]
 
+    def handle_peer(self, state: FlowState | None, text: str, locale: str, now: datetime) -> list[object]:
+        """A peer's text outside a conversation with a seeker: an answer to their offer or
+        debrief, or one of their commands (ON, OFF, PAUSE 2h, STATUS, COORDINATOR). Anything
+        else gets their status, which lists the commands."""
+        active = self.resume(state)
+        found = commands.match(self.flow_set.commands, PEER, text)
+        if active is not None and (found is None or not self._may_command(active, text)):
+            outcome = self.engine.receive(active, PEER, text, now)
+            return [*outcome.effects, StateChanged(outcome.state, new=False)]
+        reasons = self.engine.detector.scan(text, locale) if self.engine.detector else ()
+        if reasons:
+            resources = self.flow_set.shared["crisis_resources"].render(locale, "sms", {})
+            return [CrisisDetected(PEER, tuple(reasons)), Send(PEER, resources)]
+        return [RunCommand(found.command.name, found.duration) if found else RunCommand(PEER_STATUS)]
+
+    def in_relay(
+        self, state: FlowState | None, sender: str, text: str, now: datetime, relay: RelayView
+    ) -> list[object]:
+        """A text from either party while a seeker and a peer are connected. The peer's texts
+        follow the story-sharing guidance: some are held back to be reworded (contact details,
+        a full name, how they used, a self-harm method), some are relayed with a private tip."""
+        active = self.resume(state)
+        if active is None:
+            return []
+        detector = self.engine.detector
+        in_crisis = bool(detector and detector.scan(text, active.locale))
+        coaching: list[object] = []
+        if sender == PEER and not in_crisis:
+            found = commands.match(self.flow_set.commands, PEER, text)
+            if found is not None and found.command.name == PEER_COORDINATOR:
+                return [RunCommand(PEER_COORDINATOR)]  # never relayed: it is for the line
+            step = self.flow_set.flows[active.flow].steps[active.step or ""]
+            if step.kind == "relay" or step.forward:
+                review = share_review.review_share(
+                    text,
+                    active.locale,
+                    is_share=step.forward and step.to == PEER,
+                    peer_chars=relay.peer_chars,
+                    seeker_chars=relay.seeker_chars,
+                    tips_given=relay.tips_given,
+                )
+                if review.held:
+                    reason = review.held[0]
+                    return [
+                        Coached(True, reason),
+                        self._shared_to(PEER, f"share_held_{reason}", active.locale),
+                    ]
+                for tip in review.tips:
+                    coaching += [Coached(False, tip), self._shared_to(PEER, f"tip_{tip}", active.locale)]
+        outcome = self.engine.receive(active, sender, text, now)
+        return [*outcome.effects, *coaching, StateChanged(outcome.state, new=False)]
+
+    def _shared_to(self, party: str, name: str, locale: str) -> Send:
+        return Send(party, self.flow_set.shared[name].render(locale, "sms", {}))
+
     def start(
-        self, flow: str, locale: str, now: datetime, *, urgent: bool = False, channel: str = "sms"
-    ) -> list[Effect | StateChanged | RunCommand]:
-        outcome = self.engine.start(flow, locale=locale, channel=channel, now=now)
+        self,
+        flow: str,
+        locale: str,
+        now: datetime,
+        *,
+        urgent: bool = False,
+        channel: str = "sms",
+        values: dict[str, str] | None = None,
+    ) -> list[HostEffect]:
+        outcome = self.engine.start(flow, locale=locale, channel=channel, now=now, values=values)
         state = replace(outcome.state, urgent=True) if urgent else outcome.state
         return [*outcome.effects, StateChanged(state, new=True)]
 
@@ -95,17 +181,27 @@ class FlowHandler:
             return replace(state, content_hash=flow.content_hash)
         return state
 
+    def _talking_with_peer(self, state: FlowState) -> bool:
+        step = self.flow_set.flows[state.flow].steps[state.step or ""]
+        return step.kind == "relay" or step.forward
+
+    def _contact_details(self, text: str, locale: str) -> bool:
+        """A number, email, link or address on its way to the peer: kept back, for the seeker's
+        privacy. Crisis words go through whatever they hold: the peer must see them."""
+        detector = self.engine.detector
+        if detector is not None and detector.scan(text, locale):
+            return False
+        return share_review.has_contact(text, share_review.fold(text))
+
     def _may_command(self, state: FlowState, text: str) -> bool:
         """A command word counts unless the person is talking with a peer (then it is their
         words, relayed) or it is a valid answer to the question they were just asked."""
         step = self.flow_set.flows[state.flow].steps[state.step or ""]
-        if step.kind == "relay" or step.forward:
+        if self._talking_with_peer(state):
             return False
         return step.answer is None or answers.read(step.answer, text) is None
 
-    def _command(
-        self, found: commands.CommandMatch, locale: str, checkins: str | None
-    ) -> list[Effect | StateChanged | RunCommand]:
+    def _command(self, found: commands.CommandMatch, locale: str, checkins: str | None) -> list[HostEffect]:
         if found.command.name in CHECKIN_COMMANDS and checkins is None:
             return [Send(SEEKER, self.flow_set.shared[NO_CHECKINS].render(locale, "sms", {}))]
         reply = found.command.say.render(locale, "sms", {})

@@ -35,7 +35,31 @@ RESERVED = frozenset(
     }
 )
 VOICE_CRISIS_KEY = "9"  # on a call, 9 at any menu dials 988
-HOST_MESSAGES = ("crisis_resources", "crisis_peer_guidance", "no_checkins")  # sent by id
+HOST_MESSAGES = (  # sent by id
+    "crisis_resources",
+    "crisis_peer_guidance",
+    "no_checkins",
+    "peer_welcome",
+    "peer_welcome_commands",
+    "peer_not_confirmed",
+    "offer_taken",
+    "offer_withdrawn",
+    "media_not_relayed",
+    "share_held_contact",
+    "share_held_name",
+    "share_held_substance_detail",
+    "share_held_self_harm_method",
+    "tip_long",
+    "tip_what_helped",
+    "tip_balance",
+    "tip_directive",
+    "peer_free_now",
+    "oncall_no_peer",
+    "oncall_peer_asks_coordinator",
+    "seeker_left",
+    "seeker_held_contact",
+    "peer_left",
+)
 
 
 @dataclass(frozen=True)

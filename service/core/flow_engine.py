@@ -12,11 +12,11 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from service.core import answers
-from service.core.flow_model import Flow, Step, Text
+from service.core.flow_model import Flow, Step, Text, Timeout
 
 OTHERWISE = "otherwise"  # in `next:` by value: where every value not listed goes
 MAX_STEPS_PER_INPUT = 50  # the checker forbids loops without a wait; this is the backstop
@@ -165,7 +165,7 @@ class Engine:
         flow = self.flows[state.flow]
         said = answers.normalise(text)
         for interrupt in flow.interrupts:
-            if interrupt.during and state.step not in interrupt.during:
+            if interrupt.event or (interrupt.during and state.step not in interrupt.during):
                 continue
             if sender in interrupt.parties and said in (answers.normalise(w) for w in interrupt.words):
                 if interrupt.say:
@@ -194,15 +194,24 @@ class Engine:
         self, state: FlowState, name: str, now: datetime, values: Mapping[str, str] | None = None
     ) -> Outcome:
         """The host's answer to a handoff (peer_found, no_peer), with any values it brings (the
-        peer's briefing details). A late or unknown event changes nothing."""
+        peer's briefing details), or a host event the flow listens for at any step (peer_left).
+        A late or unknown event changes nothing."""
         if state.ended or state.wait is None:
             return Outcome(state, [])
         run = _Run(self, state, now)
         step = run.step()
-        if step.kind != "handoff" or name not in step.events:
+        goto = step.events.get(name) if step.kind == "handoff" else None
+        for interrupt in self.flows[state.flow].interrupts:
+            if (
+                goto is None
+                and interrupt.event == name
+                and (state.step in interrupt.during or not interrupt.during)
+            ):
+                goto = interrupt.goto
+        if goto is None:
             return Outcome(state, [])
         run.state = replace(state, values={**state.values, **(values or {})})
-        run.go(step.events[name])
+        run.go(goto)
         return run.outcome()
 
     def render(self, state: FlowState, text: Text) -> str:
@@ -252,7 +261,7 @@ class _Run:
 
     def wait(self, step: Step, reminders_sent: int = 0, invalid_answers: int = 0) -> None:
         token = self.state.tokens_issued + 1
-        due = self.now + step.timeout.after if step.timeout else None
+        due = self.now + self.wait_for(step.timeout) if step.timeout else None
         self.state = replace(
             self.state,
             step=step.id,
@@ -261,6 +270,10 @@ class _Run:
         )
         if due is not None:
             self.effects.append(ScheduleTimeout(token, due))
+
+    def wait_for(self, timeout: Timeout) -> timedelta:
+        minutes = self.state.values.get(timeout.after_from or "", "")
+        return timedelta(minutes=int(minutes)) if minutes.isdigit() and int(minutes) > 0 else timeout.after
 
     def save(self, name: str, value: str) -> None:
         self.state = replace(self.state, values={**self.state.values, name: value})

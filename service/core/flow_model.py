@@ -22,9 +22,13 @@ HANDOFF_EVENTS: dict[str, tuple[str, ...]] = {
     "notify_when_peer_free": (),
     "alert_coordinator": (),
     "schedule_checkins": (),
-    "offer_accepted": (),
+    "search_timed_out": (),  # the flow gave up waiting: the host withdraws offers and alerts
+    "offer_accepted": ("won", "taken"),  # two peers may accept at once: the host says who won
     "offer_declined": (),
+    "offer_expired": (),
 }
+# Events the host sends into a conversation whatever its step (see Interrupt.event).
+HOST_EVENTS = ("peer_left", "ended_by_coordinator", "offer_taken", "offer_withdrawn")
 
 
 class FlowFormatError(Exception):
@@ -100,6 +104,7 @@ class Timeout:
     then: str
     remind: Text | None = None
     reminders: int = 1
+    after_from: str | None = None  # a value holding minutes, set by the host (an offer's window)
 
 
 @dataclass(frozen=True)
@@ -151,6 +156,7 @@ class Interrupt:
     parties: tuple[str, ...] = PARTIES
     say: Text | None = None
     during: tuple[str, ...] = ()  # only while the flow is at one of these steps; () = any step
+    event: str | None = None  # a host event (HOST_EVENTS) instead of words: "the peer had to leave"
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from typing import Any
 from service.core.flow_model import (
     ANSWER_KINDS,
     CHANNELS,
+    HOST_EVENTS,
     PARTIES,
     SPEC_VERSION,
     Answer,
@@ -353,9 +354,10 @@ def _read_invalid(reader: Reader, value: Any, where: str) -> Invalid | None:
 
 
 def _read_timeout(reader: Reader, value: Any, where: str) -> Timeout | None:
-    data = reader.fields(value, where, ("after", "then"), ("remind", "reminders"))
+    data = reader.fields(value, where, ("after", "then"), ("remind", "reminders", "after_from"))
     if data is None:
         return None
+    after_from = reader.string(data["after_from"], f"{where}.after_from") if "after_from" in data else None
     remind = reader.text(data["remind"], f"{where}.remind") if "remind" in data else None
     reminders = reader.integer(data.get("reminders", 1 if remind else 0), f"{where}.reminders", minimum=0)
     return Timeout(
@@ -363,6 +365,7 @@ def _read_timeout(reader: Reader, value: Any, where: str) -> Timeout | None:
         reader.string(data["then"], f"{where}.then"),
         remind,
         reminders,
+        after_from,
     )
 
 
@@ -373,17 +376,26 @@ def _read_interrupts(reader: Reader, value: Any, parties: tuple[str, ...]) -> li
     found = []
     for i, item in enumerate(value):
         where = f"interrupts[{i}]"
-        data = reader.fields(item, where, ("words", "goto"), ("from", "say", "during"))
+        data = reader.fields(item, where, ("goto",), ("words", "event", "from", "say", "during"))
         if data is None:
             continue
+        if ("words" in data) == ("event" in data):
+            reader.problem(where, "give either words (a party's text) or event (from the host), not both")
+            continue
+        event = reader.string(data["event"], f"{where}.event") if "event" in data else None
+        if event is not None and event not in HOST_EVENTS:
+            reader.problem(
+                f"{where}.event", f"'{event}' is not a host event; known: {', '.join(HOST_EVENTS)}"
+            )
         who = reader.strings(data.get("from", list(parties)), f"{where}.from")
         for party in who:
             if party not in parties:
                 reader.problem(f"{where}.from", f"'{party}' is not a party of this flow")
         say = reader.text(data["say"], f"{where}.say") if "say" in data else None
-        words = reader.strings(data["words"], f"{where}.words")
+        words = reader.strings(data["words"], f"{where}.words") if "words" in data else ()
         during = reader.strings(data.get("during", []), f"{where}.during")
-        found.append(Interrupt(words, reader.string(data["goto"], f"{where}.goto"), who, say, during))
+        goto = reader.string(data["goto"], f"{where}.goto")
+        found.append(Interrupt(words, goto, who, say, during, event))
     return found
 
 

@@ -185,15 +185,9 @@ def test_stop_mid_flow_ends_the_conversation_and_its_timers(line):
         assert conversations.active(session, row.contact_id) is None
 
 
-def test_no_peer_yet_is_said_honestly_and_a_request_to_be_texted_is_kept(line):
-    """Until matching exists, the peer search runs out into the no-peer branch."""
+def test_no_peer_at_all_is_said_honestly_at_once_and_a_request_to_be_texted_is_kept(line):
     line.text("hi", "1", "1")  # first contact
-    line.text("2", "1", "1", "1")  # mood, alcohol, a peer now, share then listen
-    row = line.row()
-    assert row.flow == "story_sharing" and row.timeout_at is not None  # waiting for a peer
-    line.runtime.clock.now = row.timeout_at
-    assert timers.flow_timeout(line.runtime, row.id, row.timeout_token) == "fired"
-    sorry, question = line.read()
+    sorry, question = line.text("2", "1", "1", "1")[-2:]  # mood, alcohol, a peer now, share then listen
     assert "no peer is free" in sorry and "988" in sorry and question.startswith("Would you like a text")
     line.text("1")
     assert line.contact().wants_peer_since is not None

@@ -145,7 +145,14 @@ def test_sweeper_requeues_what_was_left_behind(runtime):
     long_ago = runtime.clock() - timedelta(minutes=5)
     with runtime.db.session() as session:
         session.execute(update(OutboundMessage).values(next_attempt_at=long_ago))
-    assert sweeper.sweep(runtime) == {"contacts": 0, "pending": 1, "claimed": 0, "timeouts": 0, "checkins": 0}
+    assert sweeper.sweep(runtime) == {
+        "contacts": 0,
+        "pending": 1,
+        "claimed": 0,
+        "timeouts": 0,
+        "checkins": 0,
+        "seekers_waiting": 0,
+    }
     run_jobs(runtime)
     assert row(runtime, outbound_id).status == "queued"
     assert len(sender.sent) == 1

@@ -1,0 +1,261 @@
+"""The matching pass: offer waiting seekers to peers, seekers at risk first, then longest waiting.
+
+One pass runs at a time (a Redis lock); a request for a pass while one runs makes it go round
+once more, so nothing asked for is missed. Candidates are read from peer_topics rows marked
+offerable, so the work grows with the peers who could say yes, not with every peer registered.
+Each offer starts the peer's offer flow under the peer's own lock, in its own transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.sql import ColumnElement
+
+from service.adapters import outbox, peer_requests, relays
+from service.adapters.conversation_rows import active
+from service.adapters.conversations import Host, after_commit
+from service.adapters.models import Contact, Offer, Peer, PeerBlock, PeerRequest, PeerTopic, Relay
+from service.adapters.runtime import Runtime
+from service.core import matching
+from service.core.shifts import parse_shifts
+
+log = logging.getLogger(__name__)
+LOCK, AGAIN = "peerline:lock:matching", "peerline:matching:again"
+PEER_OFFER = "peer_offer"
+WEEK = timedelta(days=7)
+LANGUAGE_LABELS = {"en": "English", "es": "Español"}
+ANY_TOPIC = {"en": "something else", "es": "otra cosa"}  # the seeker's words named no topic
+
+
+def match_waiting(rt: Runtime) -> int:
+    """Run passes until no one asked for another; return how many offers were sent."""
+    sent = 0
+    lock = rt.redis.lock(LOCK, timeout=120)
+    if not lock.acquire(blocking=False):
+        rt.redis.set(AGAIN, 1, ex=300)  # the running pass will go round again
+        return 0
+    try:
+        while True:
+            rt.redis.delete(AGAIN)
+            sent += run_pass(rt)
+            if not rt.redis.exists(AGAIN):
+                break
+        tell_those_who_asked(rt)
+    finally:
+        lock.release()
+    if rt.redis.exists(AGAIN):  # asked for between our last look and letting go
+        rt.jobs.match_waiting()
+    return sent
+
+
+def run_pass(rt: Runtime) -> int:
+    now, sent = rt.clock(), 0
+    with rt.db.session() as session:
+        waiting = list(
+            session.scalars(
+                select(PeerRequest.id)
+                .where(PeerRequest.status == peer_requests.WAITING)
+                .order_by(PeerRequest.urgent.desc(), PeerRequest.requested_at, PeerRequest.id)
+            )
+        )
+    offered_now: set[int] = set()  # one new offer per peer per pass
+    for request_id in waiting:
+        chosen = _choose(rt, request_id, offered_now, now)
+        if chosen is None:  # no one can take this seeker now: the flow tells them, with 988
+            rt.jobs.search_ended(request_id)
+            continue
+        for candidate in chosen:
+            offered_now.add(candidate.peer_id)
+            sent += _offer(rt, request_id, candidate, now)
+    return sent
+
+
+def tell_those_who_asked(rt: Runtime) -> int:
+    """Seekers who asked to hear when a peer is free: text them once some peer could talk."""
+    now, told = rt.clock(), []
+    with rt.db.session() as session:
+        asked = session.scalars(
+            select(Contact).where(Contact.wants_peer_since.is_not(None), Contact.opted_out.is_(False))
+        ).all()
+        for seeker in asked:
+            locale = seeker.locale or "en"
+            need = matching.Need(seeker_id=seeker.id, topic="", related=frozenset(), language=locale)
+            if active(session, seeker.id) is not None or not matching.rank(
+                candidates(session, need, now), need, now, 1
+            ):
+                continue
+            seeker.wants_peer_since = None
+            text = rt.flows.flow_set.shared["peer_free_now"].render(locale, "sms", {})
+            line = rt.settings.numbers[0]
+            told.append(
+                outbox.add(session, rt.cipher, contact_id=seeker.id, line_number=line, body=text, now=now)
+            )
+        session.flush()
+        ids = [row.id for row in told]
+    outbox.dispatch(rt, ids)
+    return len(ids)
+
+
+def _choose(
+    rt: Runtime, request_id: int, offered_now: set[int], now: datetime
+) -> list[matching.Candidate] | None:
+    """The peers to offer this request now (none while enough offers are still open); None when
+    no one at all can take it, even with related topics (the wait ends: no peer)."""
+    settings = rt.settings
+    want = settings.offer_fanout if settings.offer_strategy == "fanout" else 1
+    with rt.db.session() as session:
+        request = session.get_one(PeerRequest, request_id)
+        asked = {
+            o.peer_id: o.status for o in session.scalars(select(Offer).where(Offer.request_id == request_id))
+        }
+        open_offers = sum(1 for status in asked.values() if status == peer_requests.PENDING)
+        if open_offers >= want:
+            return []
+        if request.topic and not request.widened and request.refusals >= settings.widen_after_refusals:
+            request.widened = True
+        for _ in range(2):
+            need = _need(session, rt, request, frozenset(asked) | offered_now)
+            chosen = matching.rank(candidates(session, need, now), need, now, want - open_offers)
+            if chosen or request.widened or not request.topic:
+                break
+            request.widened = True  # no one with this topic can take it: related topics too
+        if not chosen and open_offers == 0:
+            peer_requests.close(session, request, peer_requests.NO_PEER, now)
+            log.info("no peer", extra={"request_id": request.id})
+            return None
+        return chosen
+
+
+def _need(session: Session, rt: Runtime, request: PeerRequest, asked: frozenset[int]) -> matching.Need:
+    blocked = frozenset(
+        session.scalars(select(PeerBlock.peer_id).where(PeerBlock.seeker_id == request.seeker_id))
+    )
+    return matching.Need(
+        seeker_id=request.seeker_id,
+        topic=request.topic,
+        related=frozenset(rt.taxonomy.related(request.topic)) if request.topic else frozenset(),
+        language=request.language,
+        widened=request.widened,
+        preferred_peer_id=request.preferred_peer_id,
+        blocked=blocked,
+        already_asked=asked,
+    )
+
+
+def candidates(session: Session, need: matching.Need, now: datetime) -> list[matching.Candidate]:
+    """Peers who could take this seeker at all, with what matching needs to rank them."""
+    topics = {need.topic} | (set(need.related) if need.widened else set())
+    query = select(PeerTopic.peer_id).where(PeerTopic.offerable.is_(True))
+    if need.topic:
+        query = query.where(PeerTopic.topic.in_(topics))
+    ids = sorted(set(session.scalars(query)))
+    if not ids:
+        return []
+    rows = session.execute(
+        select(Peer, Contact.opted_out).join(Contact, Contact.id == Peer.contact_id).where(Peer.id.in_(ids))
+    ).all()
+    topics_of: dict[int, set[str]] = {}
+    for peer_id, topic in session.execute(
+        select(PeerTopic.peer_id, PeerTopic.topic).where(PeerTopic.peer_id.in_(ids))
+    ):
+        topics_of.setdefault(peer_id, set()).add(topic)
+    load = _count(session, Relay.peer_id, ids, Relay.ended_at.is_(None))
+    for peer_id, waiting in _count(
+        session, Offer.peer_id, ids, Offer.status == peer_requests.PENDING
+    ).items():
+        load[peer_id] = load.get(peer_id, 0) + waiting
+    minutes = _week_minutes(session, ids, now)
+    relevance = {
+        peer_id: float(mean)
+        for peer_id, mean in session.execute(
+            select(Relay.peer_id, func.avg(Relay.relevance))
+            .where(Relay.peer_id.in_(ids), Relay.relevance.is_not(None))
+            .group_by(Relay.peer_id)
+        )
+    }
+    return [
+        matching.Candidate(
+            peer_id=peer.id,
+            contact_id=peer.contact_id,
+            topics=frozenset(topics_of.get(peer.id, ())),
+            languages=tuple(peer.languages.split(",")),
+            capacity=peer.capacity,
+            load=load.get(peer.id, 0),
+            week_minutes=minutes.get(peer.id, 0.0),
+            weekly_cap_minutes=peer.weekly_cap_minutes,
+            shifts=parse_shifts(peer.shifts),
+            timezone=peer.timezone,
+            status=peer.status,
+            paused_until=peer.paused_until,
+            cooldown_until=peer.cooldown_until,
+            last_offered_at=peer.last_offered_at,
+            opted_out=opted_out,
+            mean_relevance=relevance.get(peer.id),
+        )
+        for peer, opted_out in rows
+    ]
+
+
+def _count(
+    session: Session, column: InstrumentedAttribute[int], ids: list[int], condition: ColumnElement[bool]
+) -> dict[int, int]:
+    query = select(column, func.count()).where(column.in_(ids), condition).group_by(column)
+    return {peer_id: int(n) for peer_id, n in session.execute(query)}
+
+
+def _week_minutes(session: Session, ids: Iterable[int], now: datetime) -> dict[int, float]:
+    """Minutes talked in the last 7 days (a conversation still going counts up to now)."""
+    total: dict[int, float] = {}
+    for peer_id, started, ended in session.execute(
+        select(Relay.peer_id, Relay.started_at, Relay.ended_at).where(
+            Relay.peer_id.in_(list(ids)), Relay.started_at >= now - WEEK
+        )
+    ):
+        total[peer_id] = total.get(peer_id, 0.0) + ((ended or now) - started).total_seconds() / 60
+    return total
+
+
+def _offer(rt: Runtime, request_id: int, candidate: matching.Candidate, now: datetime) -> int:
+    """Start the offer flow on the peer's phone; 0 if they became busy meanwhile."""
+    with rt.state.contact_lock(candidate.contact_id, wait=True) as lock:
+        if lock is None:
+            return 0
+        with rt.db.session() as session:
+            request = session.get_one(PeerRequest, request_id)
+            peer = session.get_one(Peer, candidate.peer_id)
+            contact = session.get_one(Contact, peer.contact_id)
+            line = relays.free_number(session, rt.settings.numbers, peer.id)
+            host = Host(rt, session, contact, line or "", now)
+            if request.status != peer_requests.WAITING or line is None or host.row is not None:
+                return 0  # mid-offer or mid-debrief: not now
+            minutes = rt.settings.offer_accept_minutes
+            offer = Offer(
+                request_id=request.id,
+                peer_id=peer.id,
+                line_number=line,
+                status=peer_requests.PENDING,
+                sent_at=now,
+                expires_at=now + timedelta(minutes=minutes),
+            )
+            session.add(offer)
+            session.flush()
+            peer.last_offered_at = now
+            request.offers_made += 1
+            locale = peer.languages.split(",")[0]
+            topic = rt.taxonomy.get(request.topic)
+            values = {
+                "offer_id": str(offer.id),
+                "topic_label": topic.labels.get(locale, topic.id) if topic else ANY_TOPIC[locale],
+                "mood": request.mood or "?",
+                "language_label": LANGUAGE_LABELS.get(request.language, request.language),
+                "accept_minutes": str(minutes),
+            }
+            applied = host.apply(rt.flows.start(PEER_OFFER, locale, now, values=values))
+    after_commit(rt, applied)
+    log.info("offer sent", extra={"request_id": request_id, "peer_id": candidate.peer_id})
+    return 1
