@@ -8,12 +8,19 @@ import subprocess
 import sys
 import time
 import urllib.request
+from datetime import UTC, datetime
 from pathlib import Path
 
-from service.adapters.db import make_engine, migrate
+from sqlalchemy import Engine
+
+from service.adapters import peers
+from service.adapters.crypto import DataCipher
+from service.adapters.db import Database, make_engine, migrate
+from service.adapters.demo_peers import DEMO_PEERS
 from service.adapters.embedded_redis import EmbeddedRedis
 from service.adapters.jobqueue import DEFAULT, INBOUND, OUTBOUND
 from service.adapters.settings import Settings
+from service.adapters.topic_files import load_taxonomy
 
 READY_TIMEOUT = 60.0
 
@@ -79,6 +86,22 @@ def _stop_all(processes: list[subprocess.Popen[bytes]]) -> None:
             process.kill()
 
 
+def _load_demo_peers(settings: Settings, engine: Engine) -> str:
+    """Add the demo peers (idempotent) and say how to answer as one from the dev phone."""
+    with Database(engine).session() as session:
+        peers.load_demo_peers(
+            session,
+            DataCipher(settings.data_key),
+            now=datetime.now(UTC),
+            known_topics=load_taxonomy(settings.flows_dir).ids(),
+        )
+    lines = [f"    {p.phone}  {p.name}: {', '.join(p.topics)} ({', '.join(p.languages)})" for p in DEMO_PEERS]
+    return (
+        "  Demo peers (put one of these numbers on a dev phone to answer offers as that peer;\n"
+        "  PEERLINE_DEMO_PEERS=0 leaves them out):\n" + "\n".join(lines) + "\n"
+    )
+
+
 def run_dev(settings: Settings) -> int:
     """Start Redis, migrate, start web + workers + sweeper; return an exit code when stopped."""
     # Ctrl-C or a TERM stops everything, even where the shell started us with SIGINT ignored.
@@ -93,7 +116,10 @@ def run_dev(settings: Settings) -> int:
     try:
         if embedded is not None:
             env["REDIS_URL"] = embedded.start()
-        migrate(make_engine(settings.database_url))
+        engine = make_engine(settings.database_url)
+        migrate(engine)
+        demo = _load_demo_peers(settings, engine) if settings.demo_peers else ""
+        engine.dispose()
         processes = _start_line(settings, env, log_dir)
         if not _wait_ready(f"http://127.0.0.1:{settings.port}/readyz", processes):
             print(f"PeerLine did not start; see the logs in {log_dir}", file=sys.stderr)
@@ -103,6 +129,7 @@ def run_dev(settings: Settings) -> int:
             f"  Dev phone:   {base}/dev/phone\n"
             f"  Line number: {', '.join(settings.numbers)}\n"
             f"  Health:      {base}/readyz   Metrics: {base}/metrics\n"
+            f"{demo}"
             "Press Ctrl-C to stop.\n",
             flush=True,
         )

@@ -13,6 +13,7 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 
+from service.adapters.demo_peers import DEMO_PEERS
 from service.adapters.runtime import Runtime
 from service.core.sms import count_segments
 from service.web.dev.signed_webhooks import inbound_params, post_signed
@@ -45,7 +46,10 @@ def _bad(message: str, status: int = 400) -> tuple[Response, int]:
 def phone_page() -> str:
     """The page: one or more phones side by side (static assets only, no inline script)."""
     settings = _runtime().settings
-    return render_template("dev/phone.html", line_numbers=settings.numbers, fake_phones=FAKE_PHONES)
+    peers = [(p.phone, f"{p.name} — peer") for p in DEMO_PEERS] if settings.demo_peers else []
+    return render_template(
+        "dev/phone.html", line_numbers=settings.numbers, fake_phones=FAKE_PHONES, demo_peers=peers
+    )
 
 
 @bp.post("/send")
