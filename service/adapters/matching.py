@@ -17,7 +17,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from sqlalchemy.sql import ColumnElement
 
 from service.adapters import outbox, peer_requests, relays
-from service.adapters.conversation_rows import active
+from service.adapters.conversation_rows import active, end_all
 from service.adapters.conversations import Host, after_commit
 from service.adapters.models import Contact, Offer, Peer, PeerBlock, PeerRequest, PeerTopic, Relay
 from service.adapters.runtime import Runtime
@@ -26,7 +26,8 @@ from service.core.shifts import parse_shifts
 
 log = logging.getLogger(__name__)
 LOCK, AGAIN = "peerline:lock:matching", "peerline:matching:again"
-PEER_OFFER = "peer_offer"
+PEER_OFFER, PEER_DEBRIEF = "peer_offer", "peer_debrief"
+DEBRIEF_GIVES_WAY = timedelta(minutes=10)
 WEEK = timedelta(days=7)
 LANGUAGE_LABELS = {"en": "English", "es": "Español"}
 ANY_TOPIC = {"en": "something else", "es": "otra cosa"}  # the seeker's words named no topic
@@ -220,6 +221,20 @@ def _week_minutes(session: Session, ids: Iterable[int], now: datetime) -> dict[i
     return total
 
 
+def _free_for_offer(host: Host, now: datetime) -> bool:
+    """No offer while the peer is answering another offer or their debrief; a debrief left
+    unanswered for a while gives way (the offer's own question is clear on its own)."""
+    row = host.row
+    if row is None:
+        return True
+    if row.flow == PEER_DEBRIEF and row.updated_at < now - DEBRIEF_GIVES_WAY:
+        end_all(host.session, host.contact.id, "gave_way_to_offer", now)
+        host.session.flush()
+        host.row = host.stored = host.latest = None
+        return True
+    return False
+
+
 def _offer(rt: Runtime, request_id: int, candidate: matching.Candidate, now: datetime) -> int:
     """Start the offer flow on the peer's phone; 0 if they became busy meanwhile."""
     with rt.state.contact_lock(candidate.contact_id, wait=True) as lock:
@@ -231,8 +246,8 @@ def _offer(rt: Runtime, request_id: int, candidate: matching.Candidate, now: dat
             contact = session.get_one(Contact, peer.contact_id)
             line = relays.free_number(session, rt.settings.numbers, peer.id)
             host = Host(rt, session, contact, line or "", now)
-            if request.status != peer_requests.WAITING or line is None or host.row is not None:
-                return 0  # mid-offer or mid-debrief: not now
+            if request.status != peer_requests.WAITING or line is None or not _free_for_offer(host, now):
+                return 0
             minutes = rt.settings.offer_accept_minutes
             offer = Offer(
                 request_id=request.id,
