@@ -313,6 +313,8 @@ def pause(who: str, for_: str | None, until: str | None, off: bool, resume: bool
                     message += " (not confirmed yet: no offers until they reply ON)"
         except peers.PeerInvalid as error:
             raise PeersError(str(error)) from None
+        if resume:
+            rt.jobs.match_waiting()  # a seeker may be waiting for just this peer
     click.echo(message)
 
 

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from service.adapters import alerts, peer_requests, relays
+from service.adapters import alerts, peer_requests, peers, relays
 from service.adapters.models import Peer, PeerRequest
 
 if TYPE_CHECKING:
@@ -109,7 +109,7 @@ def _offer_refused(status: str) -> Callable[[Host], None]:
 
 
 def _alert_coordinator(host: Host) -> None:
-    peer = host.session.query(Peer).filter_by(contact_id=host.contact.id).one_or_none()
+    peer = peers.by_contact(host.session, host.contact.id)
     alerts.raise_alert(host, "peer_asks_coordinator", peer_id=peer.id if peer else None)
 
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from service.adapters.models import Offer, Peer, PeerRequest, Relay
+from service.adapters.models import Offer, Peer, PeerBlock, PeerRequest, Relay
 from service.core.conversation import Coached
 from service.core.flow_engine import Forward
 
@@ -138,5 +138,10 @@ def record_ratings(session: Session, conversation_id: int, values: Mapping[str, 
     for name, column in RATINGS.items():
         if values.get(name, "").isdigit():
             setattr(relay, column, int(values[name]))
-    if values.get("same_peer_again") in ("yes", "no"):
-        relay.same_peer_again = values["same_peer_again"] == "yes"
+    again = values.get("same_peer_again")
+    if again in ("yes", "no", "never"):
+        relay.same_peer_again = again == "yes"
+    if again == "never" and session.get(PeerBlock, (relay.seeker_id, relay.peer_id)) is None:
+        session.add(
+            PeerBlock(seeker_id=relay.seeker_id, peer_id=relay.peer_id, at=relay.ended_at or relay.started_at)
+        )

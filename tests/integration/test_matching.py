@@ -339,3 +339,34 @@ def test_a_crisis_conversation_cools_the_peer_down(phones):
     phones.text(SAM, "#end")
     peer = phones.peer(1)
     assert peer.cooldown_until == phones.runtime.clock() - timedelta(seconds=20) + timedelta(minutes=60)
+
+
+def talk_and_close(phones, peer: str, same_peer_answer: str) -> None:
+    phones.text(peer, "1", SHARE, "#end")
+    phones.text(SEEKER, "4", "3", same_peer_answer)  # mood, relevance, the same peer next time?
+    phones.text(peer, "4", "2")  # the debrief
+    phones.read(SEEKER), phones.read(SAM), phones.read(RITA)
+
+
+def test_a_seeker_who_asks_for_the_same_peer_again_gets_them_first(phones):
+    phones.add_peer(SAM, "Sam", "alcohol")
+    phones.add_peer(RITA, "Rita", "alcohol")
+    phones.seeker_asks_for_a_peer()
+    first = SAM if phones.read(SAM) else RITA
+    talk_and_close(phones, first, "1")
+    assert phones.relays()[0].same_peer_again is True
+    phones.runtime.clock.advance(hours=3)
+    phones.text(SEEKER, "hi again", "3", "1", "1", "1")  # check-in: mood, alcohol, a peer, share
+    offered = [p for p in (SAM, RITA) if phones.read(p)]
+    assert offered == [first]  # fairness alone would have picked the other one
+
+
+def test_a_peer_the_seeker_never_wants_again_is_never_offered_them(phones):
+    phones.add_peer(SAM, "Sam", "alcohol")
+    phones.seeker_asks_for_a_peer()
+    assert phones.read(SAM)
+    talk_and_close(phones, SAM, "3")
+    phones.runtime.clock.advance(hours=3)
+    phones.text(SEEKER, "hi again", "3", "1", "1", "1")
+    assert phones.read(SAM) == []
+    assert any("no peer is free right now" in text for text in phones.read(SEEKER))
