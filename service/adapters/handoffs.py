@@ -80,6 +80,7 @@ def _end_relay(host: Host) -> None:
         peer = host.session.get_one(Peer, relay.peer_id)
         peer.cooldown_until = host.now + timedelta(minutes=host.rt.settings.crisis_cooldown_minutes)
     host.applied.later("start_debrief", relay.id)
+    host.applied.later("match_waiting")  # the peer has room again
 
 
 def _offer_id(host: Host) -> int | None:

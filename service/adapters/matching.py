@@ -106,7 +106,8 @@ def _choose(
     rt: Runtime, request_id: int, offered_now: set[int], now: datetime
 ) -> list[matching.Candidate] | None:
     """The peers to offer this request now (none while enough offers are still open); None when
-    no one at all can take it, even with related topics (the wait ends: no peer)."""
+    no one at all can take it, even with related topics, and no one who could is merely busy
+    (then the wait ends honestly at once; otherwise the flow's own time limit ends it)."""
     settings = rt.settings
     want = settings.offer_fanout if settings.offer_strategy == "fanout" else 1
     with rt.db.session() as session:
@@ -121,11 +122,12 @@ def _choose(
             request.widened = True
         for _ in range(2):
             need = _need(session, rt, request, frozenset(asked) | offered_now)
-            chosen = matching.rank(candidates(session, need, now), need, now, want - open_offers)
+            found = candidates(session, need, now)
+            chosen = matching.rank(found, need, now, want - open_offers)
             if chosen or request.widened or not request.topic:
                 break
             request.widened = True  # no one with this topic can take it: related topics too
-        if not chosen and open_offers == 0:
+        if not chosen and open_offers == 0 and not matching.someone_may_free_up(found, need, now):
             peer_requests.close(session, request, peer_requests.NO_PEER, now)
             log.info("no peer", extra={"request_id": request.id})
             return None

@@ -21,6 +21,7 @@ EXACT_TOPIC, RELATED_TOPIC, ANY_TOPIC = 1.0, 0.5, 0.2
 CONTINUITY = 10.0  # the peer the seeker asked for again outranks any other fit
 FAIRNESS_HORIZON = timedelta(hours=24)  # waiting longer than this since the last offer counts the same
 FAIRNESS_WEIGHT = 0.4
+BUSY = "at capacity"
 RELEVANCE_WEIGHT = 0.3  # per point of mean rating away from the middle (1..3 scale, 2 = neutral)
 
 
@@ -74,15 +75,20 @@ def why_not(peer: Candidate, need: Need, now: datetime) -> str | None:
         return "language"
     if topic_fit(peer, need) == 0:
         return "topic"
-    if peer.load >= peer.capacity:
-        return "at capacity"
     if peer.week_minutes >= peer.weekly_cap_minutes:
         return "weekly cap"
     if peer.cooldown_until is not None and peer.cooldown_until > now:
         return "cooling down"
     if not on_shift(peer.shifts, ZoneInfo(peer.timezone), now):
         return "off shift"
+    if peer.load >= peer.capacity:
+        return BUSY  # last: everything else fits, so they may be free in a few minutes
     return None
+
+
+def someone_may_free_up(candidates: Iterable[Candidate], need: Need, now: datetime) -> bool:
+    """A fitting peer is only busy (in a conversation, or asked for someone else): worth waiting."""
+    return any(why_not(c, need, now) == BUSY for c in candidates)
 
 
 def topic_fit(peer: Candidate, need: Need) -> float:

@@ -370,3 +370,45 @@ def test_a_peer_the_seeker_never_wants_again_is_never_offered_them(phones):
     phones.text(SEEKER, "hi again", "3", "1", "1", "1")
     assert phones.read(SAM) == []
     assert any("no peer is free right now" in text for text in phones.read(SEEKER))
+
+
+def test_a_seeker_who_stops_mid_conversation_frees_the_peer_who_is_told_and_debriefed(phones):
+    phones.add_peer(SAM, "Sam", "alcohol")
+    phones.seeker_asks_for_a_peer()
+    phones.text(SAM, "1", SHARE)
+    phones.read(SEEKER), phones.read(SAM)
+    phones.text(SEEKER, "STOP")
+    assert phones.read(SEEKER) == [opt_out_confirmation()]
+    told = phones.read(SAM)
+    assert told[0].startswith("The person you were talking with has left")
+    assert told[1].startswith("Thank you for being there. How are you after that one")
+    assert phones.relays()[0].end_reason == "seeker_left"
+    phones.text(SAM, "are you still there?")  # not relayed: there is no one on the other side
+    assert phones.read(SEEKER) == []
+
+
+def test_a_peer_can_ask_for_a_coordinator_in_the_middle_of_a_conversation(phones):
+    phones.configure(oncall_numbers=("+15550109999",))
+    phones.add_peer(SAM, "Sam", "alcohol")
+    phones.seeker_asks_for_a_peer()
+    phones.text(SAM, "1", SHARE)
+    phones.read(SEEKER), phones.read(SAM)
+    phones.text(SAM, "COORDINATOR")
+    assert phones.read(SEEKER) == []  # for the line, not for the seeker
+    assert "coordinator" in phones.read(SAM)[0].lower()
+    assert [a.kind for a in phones.alerts()] == ["peer_asks_coordinator"]
+    assert phones.read("+15550109999")
+
+
+def test_a_seeker_at_risk_is_served_before_one_who_waited_longer(phones):
+    early, at_risk = "+15551230005", "+15551230006"
+    phones.add_peer(RITA, "Rita", "grief")  # nobody for alcohol yet: both wait... then give up
+    phones.configure(widen_after_refusals=99)
+    phones.seeker_asks_for_a_peer(early, topic="5")  # grief: Rita is offered
+    assert phones.read(RITA)
+    phones.seeker_asks_for_a_peer(at_risk, topic="5")  # waits: Rita is busy with an offer
+    phones.mark_urgent(at_risk)
+    phones.text(RITA, "2")  # Rita passes on the first seeker...
+    offers = phones.offers()
+    assert [o.status for o in offers] == ["declined", "pending"]
+    assert phones.requests()[1].urgent and offers[1].request_id == phones.requests()[1].id

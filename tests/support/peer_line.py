@@ -123,6 +123,13 @@ class Phones:
             for relay in session.scalars(select(Relay).where(Relay.ended_at.is_(None))):
                 relay.crisis = True
 
+    def mark_urgent(self, phone: str) -> None:
+        """As the crisis detector (the safety work) marks a conversation: its wait goes first."""
+        with self.runtime.db.session() as session:
+            [contact_id] = self.contact_ids(phone)
+            for request in session.scalars(select(PeerRequest).filter_by(seeker_id=contact_id)):
+                request.urgent = True
+
 
 def opt_out_confirmation() -> str:
     return replies.text(replies.OPTED_OUT, "en")

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from service.core.matching import Candidate, Need, rank, why_not
+from service.core.matching import Candidate, Need, rank, someone_may_free_up, why_not
 from service.core.shifts import parse_shifts
 
 NOW = datetime(2026, 1, 5, 15, 0, tzinfo=UTC)  # Monday 10:00 in New York
@@ -96,3 +96,11 @@ def test_no_topic_known_any_peer_who_speaks_the_language_will_do():
     need = replace(NEED, topic="", related=frozenset())
     other = replace(PEER, topics=frozenset({"grief"}))
     assert [p.peer_id for p in rank([other], need, NOW, 1)] == [1]
+
+
+def test_a_fitting_peer_who_is_only_busy_is_worth_waiting_for():
+    busy = replace(PEER, load=1)
+    busy_and_off_shift = replace(busy, shifts=parse_shifts("sat 10:00-12:00"))
+    assert someone_may_free_up([busy], NEED, NOW)
+    assert not someone_may_free_up([busy_and_off_shift], NEED, NOW)
+    assert not someone_may_free_up([replace(busy, languages=("es",))], NEED, NOW)
