@@ -5,13 +5,11 @@ closing and the peer's debrief. Neither phone ever sees the other's number."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 
 import pytest
 
-from tests.conftest import _reset_postgres
 from tests.e2e.line import LINE_NUMBER, Line, wait_for
 
 SEEKER, PEER, OTHER_PEER = "+15554440101", "+15554440201", "+15554440202"
@@ -37,18 +35,6 @@ CASES = {
         "end": ("#fin", "Gracias por hablar. ¿Cómo te sientes ahora", "Gracias por estar ahí."),
     },
 }
-
-
-@pytest.fixture
-def line(tmp_path):
-    url = os.environ.get("TEST_DATABASE_URL")
-    if url:
-        _reset_postgres(url)
-    else:
-        url = f"sqlite:///{tmp_path / 'var' / 'peerline.db'}"
-    running = Line(tmp_path, url).start()
-    yield running
-    running.stop()
 
 
 def add_peer(line: Line, phone: str, name: str, topics: str, languages: str) -> None:
