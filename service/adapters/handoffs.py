@@ -48,7 +48,7 @@ def _find_peer(host: Host) -> None:
     host.applied.later("match_waiting")
 
 
-def _stop_waiting(host: Host, status: str) -> PeerRequest | None:
+def stop_waiting(host: Host, status: str) -> PeerRequest | None:
     request = peer_requests.waiting_for(host.session, host.row.id) if host.row else None
     if request is None:
         return None
@@ -58,7 +58,7 @@ def _stop_waiting(host: Host, status: str) -> PeerRequest | None:
 
 
 def _cancel_find_peer(host: Host) -> None:
-    if _stop_waiting(host, peer_requests.CANCELLED) is None:
+    if stop_waiting(host, peer_requests.CANCELLED) is None:
         # A peer said yes a moment before DONE: their relay opened, but the seeker has gone.
         relay = relays.of_conversation(host.session, host.row.id if host.row else None)
         if relay is not None and relays.end(relay, "seeker_left", host.now):
@@ -68,8 +68,11 @@ def _cancel_find_peer(host: Host) -> None:
 
 
 def _search_timed_out(host: Host) -> None:
-    if _stop_waiting(host, peer_requests.NO_PEER) is not None:
+    if stop_waiting(host, peer_requests.NO_PEER) is not None:
         alerts.raise_alert(host, "no_peer", contact_id=host.contact.id)
+    if relays.of_conversation(host.session, host.row.id if host.row else None) is None:
+        host.events.append(("no_peer", {}))
+    # else: a peer said yes a moment ago; connect_seeker brings peer_found
 
 
 def _end_relay(host: Host) -> None:
@@ -79,8 +82,7 @@ def _end_relay(host: Host) -> None:
     if relay.crisis:  # a hard conversation: no offers for a while, and a debrief
         peer = host.session.get_one(Peer, relay.peer_id)
         peer.cooldown_until = host.now + timedelta(minutes=host.rt.settings.crisis_cooldown_minutes)
-    host.applied.later("start_debrief", relay.id)
-    host.applied.later("match_waiting")  # the peer has room again
+    host.applied.later("start_debrief", relay.id)  # which then looks for waiting seekers
 
 
 def _offer_id(host: Host) -> int | None:

@@ -9,9 +9,11 @@ Each offer starts the peer's offer flow under the peer's own lock, in its own tr
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from contextlib import suppress
 from datetime import datetime, timedelta
 
+from redis.exceptions import LockError
 from sqlalchemy import func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 from sqlalchemy.sql import ColumnElement
@@ -19,7 +21,16 @@ from sqlalchemy.sql import ColumnElement
 from service.adapters import outbox, peer_requests, relays
 from service.adapters.conversation_rows import active, end_all
 from service.adapters.conversations import Host, after_commit
-from service.adapters.models import Contact, Offer, Peer, PeerBlock, PeerRequest, PeerTopic, Relay
+from service.adapters.models import (
+    Contact,
+    Conversation,
+    Offer,
+    Peer,
+    PeerBlock,
+    PeerRequest,
+    PeerTopic,
+    Relay,
+)
 from service.adapters.runtime import Runtime
 from service.core import matching
 from service.core.shifts import parse_shifts
@@ -43,18 +54,20 @@ def match_waiting(rt: Runtime) -> int:
     try:
         while True:
             rt.redis.delete(AGAIN)
-            sent += run_pass(rt)
+            sent += run_pass(rt, lock.reacquire)
             if not rt.redis.exists(AGAIN):
                 break
         tell_those_who_asked(rt)
     finally:
-        lock.release()
+        with suppress(LockError):  # expired under a very long pass: nothing of ours to release
+            lock.release()
     if rt.redis.exists(AGAIN):  # asked for between our last look and letting go
         rt.jobs.match_waiting()
     return sent
 
 
-def run_pass(rt: Runtime) -> int:
+def run_pass(rt: Runtime, still_mine: Callable[[], object] = lambda: None) -> int:
+    """One look at every waiting seeker; `still_mine` renews the pass's lock as it goes."""
     now, sent = rt.clock(), 0
     with rt.db.session() as session:
         waiting = list(
@@ -64,15 +77,23 @@ def run_pass(rt: Runtime) -> int:
                 .order_by(PeerRequest.urgent.desc(), PeerRequest.requested_at, PeerRequest.id)
             )
         )
-    offered_now: set[int] = set()  # one new offer per peer per pass
+    # Peers passed over for the rest of this pass: offered someone already (one new offer per
+    # peer per pass), or found busy when the offer was about to go (mid-debrief, no free number).
+    skip: set[int] = set()
     for request_id in waiting:
-        chosen = _choose(rt, request_id, offered_now, now)
-        if chosen is None:  # no one can take this seeker now: the flow tells them, with 988
-            rt.jobs.search_ended(request_id)
-            continue
-        for candidate in chosen:
-            offered_now.add(candidate.peer_id)
-            sent += _offer(rt, request_id, candidate, now)
+        still_mine()
+        while True:
+            chosen = _choose(rt, request_id, skip, now)
+            if chosen is None:  # no one can take this seeker now: the flow tells them, with 988
+                rt.jobs.search_ended(request_id)
+                break
+            made = 0
+            for candidate in chosen:
+                skip.add(candidate.peer_id)
+                made += _offer(rt, request_id, candidate, now)
+            sent += made
+            if made or not chosen:
+                break  # none of them could take it after all: try the next best
     return sent
 
 
@@ -92,7 +113,15 @@ def tell_those_who_asked(rt: Runtime) -> int:
                 continue
             seeker.wants_peer_since = None
             text = rt.flows.flow_set.shared["peer_free_now"].render(locale, "sms", {})
-            line = rt.settings.numbers[0]
+            line = (
+                session.scalar(
+                    select(Conversation.line_number)
+                    .where(Conversation.contact_id == seeker.id)
+                    .order_by(Conversation.id.desc())
+                    .limit(1)
+                )
+                or rt.settings.numbers[0]
+            )
             told.append(
                 outbox.add(session, rt.cipher, contact_id=seeker.id, line_number=line, body=text, now=now)
             )
@@ -102,9 +131,7 @@ def tell_those_who_asked(rt: Runtime) -> int:
     return len(ids)
 
 
-def _choose(
-    rt: Runtime, request_id: int, offered_now: set[int], now: datetime
-) -> list[matching.Candidate] | None:
+def _choose(rt: Runtime, request_id: int, skip: set[int], now: datetime) -> list[matching.Candidate] | None:
     """The peers to offer this request now (none while enough offers are still open); None when
     no one at all can take it, even with related topics, and no one who could is merely busy
     (then the wait ends honestly at once; otherwise the flow's own time limit ends it)."""
@@ -121,13 +148,19 @@ def _choose(
         if request.topic and not request.widened and request.refusals >= settings.widen_after_refusals:
             request.widened = True
         for _ in range(2):
-            need = _need(session, rt, request, frozenset(asked) | offered_now)
+            need = _need(session, rt, request, frozenset(asked))
             found = candidates(session, need, now)
-            chosen = matching.rank(found, need, now, want - open_offers)
+            chosen = matching.rank([c for c in found if c.peer_id not in skip], need, now, want - open_offers)
             if chosen or request.widened or not request.topic:
                 break
             request.widened = True  # no one with this topic can take it: related topics too
-        if not chosen and open_offers == 0 and not matching.someone_may_free_up(found, need, now):
+        passed_over = any(c.peer_id in skip and matching.why_not(c, need, now) is None for c in found)
+        if (
+            not chosen
+            and not open_offers
+            and not passed_over
+            and not matching.someone_may_free_up(found, need, now)
+        ):
             peer_requests.close(session, request, peer_requests.NO_PEER, now)
             log.info("no peer", extra={"request_id": request.id})
             return None

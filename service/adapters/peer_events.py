@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import timedelta
 
 from sqlalchemy import select
 
@@ -103,9 +104,11 @@ def start_debrief(rt: Runtime, relay_id: int) -> str:
 
     def work(host: Host) -> str:
         if host.row is not None or host.contact.opted_out:
+            host.applied.later("match_waiting")
             return "busy"  # already in an offer or a debrief: that one comes first
         host.line_number = line
         host.apply(host.rt.flows.start(PEER_DEBRIEF, locale, host.now))
+        host.applied.later("match_waiting")  # after the debrief has begun: an offer waits for it
         return "started"
 
     return _under_lock(rt, contact_id, work)
@@ -115,10 +118,20 @@ def peer_left(rt: Runtime, relay_id: int) -> str:
     """The peer stopped (STOP) mid-conversation: the seeker is told and goes back to the queue."""
     with rt.db.session() as session:
         relay = session.get_one(Relay, relay_id)
-        seeker_id, conversation_id = relay.seeker_id, relay.conversation_id
-    return _under_lock(
-        rt, seeker_id, lambda host: "requeued" if _event(host, conversation_id, "peer_left") else "gone"
-    )
+        seeker_id, conversation_id, request_id = relay.seeker_id, relay.conversation_id, relay.request_id
+
+    def work(host: Host) -> str:
+        if _event(host, conversation_id, "peer_left"):
+            return "requeued"
+        state = host.state()
+        if host.row is not None and host.row.id == conversation_id and state and state.step == "finding":
+            # They stopped between saying yes and being connected: the seeker just keeps waiting.
+            peer_requests.reopen(host.session, request_id)
+            host.applied.later("match_waiting")
+            return "search reopened"
+        return "gone"
+
+    return _under_lock(rt, seeker_id, work)
 
 
 def search_ended(rt: Runtime, request_id: int) -> str:
@@ -158,6 +171,8 @@ def cleanup(rt: Runtime) -> int:
         ):
             relays.end(relay, "seeker_left", now)
             peer = session.get_one(Peer, relay.peer_id)
+            if relay.crisis:
+                peer.cooldown_until = now + timedelta(minutes=rt.settings.crisis_cooldown_minutes)
             text = rt.flows.flow_set.shared["seeker_left"].render(peer.languages.split(",")[0], "sms", {})
             row = outbox.add(
                 session,
@@ -168,7 +183,15 @@ def cleanup(rt: Runtime) -> int:
                 now=now,
             )
             session.flush()
-            jobs += [("send_outbound", (row.id,)), ("start_debrief", (relay.id,))]
+            jobs += [("send_outbound", (row.id,)), ("start_debrief", (relay.id,))]  # then matching
+        for offer in session.scalars(
+            select(Offer)
+            .join(Peer, Peer.id == Offer.peer_id)
+            .join(Contact, Contact.id == Peer.contact_id)
+            .where(Offer.status == peer_requests.PENDING, Contact.opted_out.is_(True))
+        ):
+            if peer_requests.refuse(session, offer.id, "declined", now):
+                jobs.append(("match_waiting", ()))
         for request in session.scalars(
             select(PeerRequest)
             .join(Conversation, Conversation.id == PeerRequest.conversation_id)

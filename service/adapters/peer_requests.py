@@ -138,6 +138,12 @@ def accept(session: Session, offer_id: int, now: datetime) -> Accepted:
     return Accepted(True, relay, tuple(o.id for o in others))
 
 
+def reopen(session: Session, request_id: int) -> None:
+    """The matched peer left before the two were connected: the seeker waits again."""
+    request = session.get_one(PeerRequest, request_id)
+    request.status, request.matched_peer_id, request.resolved_at = WAITING, None, None
+
+
 def refuse(session: Session, offer_id: int, status: str, now: datetime) -> bool:
     """The peer passed or let the offer run out; count it against the wait (to widen later)."""
     offer = session.get(Offer, offer_id)

@@ -15,7 +15,7 @@ from redis.lock import Lock
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from service.adapters import contacts, conversations, peer_texts, relays
+from service.adapters import contacts, conversations, handoffs, peer_requests, peer_texts, relays
 from service.adapters.db import rows_changed
 from service.adapters.intake import body_of
 from service.adapters.models import Contact, InboundMessage, Peer
@@ -116,8 +116,9 @@ def _process_one(rt: Runtime, message_id: int) -> int:
         for effect in decision.effects:
             if isinstance(effect, inbound.SetOptOut):
                 contacts.set_opt_out(session, contact, effect.opted_out, effect.reason, now)
-                if effect.opted_out:
-                    host.applied.later("relay_cleanup")  # a relay or a wait they were in is closed
+                if effect.opted_out:  # no offer may go out for them from now on; their relay closes
+                    handoffs.stop_waiting(host, peer_requests.CANCELLED)
+                    host.applied.later("relay_cleanup")
         others = [e for e in decision.effects if not isinstance(e, inbound.SetOptOut)]
         applied = host.apply(others, in_reply_to=message.id)
         if message.num_media and relays.of_conversation(session, host.row.id if host.row else None):

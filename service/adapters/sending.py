@@ -160,6 +160,7 @@ def mark_opted_out_by_carrier(rt: Runtime, outbound_id: int) -> None:
         row = session.get_one(OutboundMessage, outbound_id)
         contact = session.get_one(Contact, row.contact_id)
         contacts.set_opt_out(session, contact, True, "carrier-21610", rt.clock())
+    rt.jobs.relay_cleanup()  # an offer, a wait or a relay of theirs is closed too
 
 
 def _number_index(rt: Runtime, number: str) -> int:

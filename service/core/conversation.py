@@ -67,9 +67,12 @@ class FlowHandler:
         locale, active = contact.locale, self.resume(contact.conversation)
         effects: list[HostEffect] = []
         if active is not None:
-            if self._talking_with_peer(active) and self._contact_details(text, active.locale):
-                held = self._shared_to(SEEKER, "seeker_held_contact", active.locale)
-                return [Coached(True, "contact"), held]
+            if self._talking_with_peer(active):
+                passed_on = self._for_peer(text, active.locale)
+                if passed_on is None:
+                    held = self._shared_to(SEEKER, "seeker_held_contact", active.locale)
+                    return [Coached(True, "contact"), held]
+                text = passed_on
             found = (
                 commands.match(self.flow_set.commands, SEEKER, text)
                 if contact.consented and self._may_command(active, text)
@@ -143,6 +146,8 @@ class FlowHandler:
                     ]
                 for tip in review.tips:
                     coaching += [Coached(False, tip), self._shared_to(PEER, f"tip_{tip}", active.locale)]
+        if in_crisis:  # relayed at once so the other side can help, but never with a number in it
+            text = share_review.mask_contact(text)
         outcome = self.engine.receive(active, sender, text, now)
         return [*outcome.effects, *coaching, StateChanged(outcome.state, new=False)]
 
@@ -185,13 +190,14 @@ class FlowHandler:
         step = self.flow_set.flows[state.flow].steps[state.step or ""]
         return step.kind == "relay" or step.forward
 
-    def _contact_details(self, text: str, locale: str) -> bool:
-        """A number, email, link or address on its way to the peer: kept back, for the seeker's
-        privacy. Crisis words go through whatever they hold: the peer must see them."""
+    def _for_peer(self, text: str, locale: str) -> str | None:
+        """What of the seeker's text may reach the peer: None when it holds a number, email,
+        link or address (kept back, for the seeker's privacy). Crisis words go through at once,
+        with any number or link in them hidden."""
         detector = self.engine.detector
         if detector is not None and detector.scan(text, locale):
-            return False
-        return share_review.has_contact(text, share_review.fold(text))
+            return share_review.mask_contact(text)
+        return None if share_review.has_contact(text, share_review.fold(text)) else text
 
     def _may_command(self, state: FlowState, text: str) -> bool:
         """A command word counts unless the person is talking with a peer (then it is their

@@ -22,7 +22,10 @@ HANDOFF_EVENTS: dict[str, tuple[str, ...]] = {
     "notify_when_peer_free": (),
     "alert_coordinator": (),
     "schedule_checkins": (),
-    "search_timed_out": (),  # the flow gave up waiting: the host withdraws offers and alerts
+    "search_timed_out": (
+        "no_peer",
+        "peer_found",
+    ),  # the flow gave up waiting: the host withdraws offers and alerts
     "offer_accepted": ("won", "taken"),  # two peers may accept at once: the host says who won
     "offer_declined": (),
     "offer_expired": (),

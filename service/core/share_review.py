@@ -786,3 +786,22 @@ def is_directive(folded: str) -> bool:
         if any(rule.search(sentence) for rule in _DIRECTIVE):
             return True
     return False
+
+
+# --- masking -------------------------------------------------------------------------------
+
+# What must never cross from one party to the other even when a text cannot be held back (crisis
+# words go through at once, so the other side can help): numbers of 7+ digits, emails, links.
+_MASKED = re.compile(
+    r"\+?\d(?:[\s().\-]*\d){6,}"
+    r"|[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+"
+    r"|(?:https?://|www\.)\S+"
+    r"|\b[\w\-]+\.(?:com|org|net|ly|io|me|co|us|app|gg|tv|mx)(?:/\S*)?",
+    re.IGNORECASE,
+)
+MASK = "[hidden]"
+
+
+def mask_contact(text: str) -> str:
+    """The text with phone numbers, emails and links replaced by [hidden]."""
+    return _MASKED.sub(MASK, text)

@@ -412,3 +412,79 @@ def test_a_seeker_at_risk_is_served_before_one_who_waited_longer(phones):
     offers = phones.offers()
     assert [o.status for o in offers] == ["declined", "pending"]
     assert phones.requests()[1].urgent and offers[1].request_id == phones.requests()[1].id
+
+
+# Found in review: each states what a seeker or peer should see.
+X, Y = "+15551230005", "+15551230006"
+
+
+def test_peer_stop_with_an_open_offer_passes_the_seeker_on(phones):
+    phones.add_peer(SAM, "Sam", "alcohol")
+    phones.add_peer(RITA, "Rita", "alcohol")
+    phones.seeker_asks_for_a_peer()
+    assert phones.read(SAM)  # Sam first (tie -> lowest id)
+    phones.text(SAM, "STOP")
+    matching.match_waiting(phones.runtime)  # the sweeper's pass
+    assert phones.read(RITA), "Rita is free but never offered: the dead offer still counts as open"
+
+
+def test_a_busy_top_candidate_does_not_block_a_free_peer(phones):
+    phones.add_peer(SAM, "Sam", "alcohol", capacity=2)  # one line number: a 2nd relay is impossible
+    phones.add_peer(RITA, "Rita", "alcohol")
+    phones.seeker_asks_for_a_peer()
+    assert phones.read(SAM)
+    phones.text(SAM, "1", SHARE)  # Sam talks with the first seeker on the only number
+    phones.seeker_asks_for_a_peer(X)
+    assert phones.read(RITA)
+    phones.text(RITA, "2")  # Rita passes X (so she was offered more recently than Sam)
+    phones.text(X, "DONE")
+    phones.read(RITA)
+    phones.seeker_asks_for_a_peer(Y)
+    for _ in range(3):
+        matching.match_waiting(phones.runtime)  # the sweeper, every 10 s
+    assert phones.read(RITA), "Rita is free, but every pass picks Sam, whose offer cannot be made"
+
+
+def test_a_crisis_conversation_ended_by_seeker_stop_still_cools_the_peer_down(phones):
+    phones.add_peer(SAM, "Sam", "alcohol")
+    phones.seeker_asks_for_a_peer()
+    phones.text(SAM, "1", SHARE)
+    phones.mark_crisis()
+    phones.text(SEEKER, "STOP")
+    assert phones.relays()[0].end_reason == "seeker_left"
+    assert phones.peer(1).cooldown_until is not None
+
+
+def test_a_yes_just_before_the_search_times_out_connects_the_seeker(phones, runtime):
+    phones.configure(offer_accept_minutes=10)
+    phones.add_peer(SAM, "Sam", "alcohol")
+    phones.seeker_asks_for_a_peer()
+    assert phones.read(SAM)
+    phones.runtime.clock.advance(minutes=4, seconds=50)
+    phones.deliver_without_processing(SAM, "1")
+    [sam] = phones.contact_ids(SAM)
+    processing.process_contact(runtime, sam)  # the yes wins; connect_seeker is queued, not run yet
+    phones.runtime.clock.advance(seconds=15)
+    phones.run_due_timers()  # the seeker's 5-minute search timer is taken first, then the job
+    seeker, peer = phones.read(SEEKER), phones.read(SAM)
+    assert not any("no longer needs a peer" in t for t in peer)
+    assert not any("no peer is free" in t for t in seeker)
+    assert any(t.startswith("We found a peer") for t in seeker) and phones.relays()[0].ended_at is None
+
+
+class _Detector:
+    """Stands in for the safety work's detector (not wired yet)."""
+
+    def scan(self, text: str, locale: str) -> tuple[str, ...]:
+        return ("self_harm",) if "end it all" in text else ()
+
+
+def test_crisis_words_do_not_carry_a_peers_number_to_the_seeker(phones):
+    phones.runtime.flows.engine.detector = _Detector()
+    phones.add_peer(SAM, "Sam", "alcohol")
+    phones.seeker_asks_for_a_peer()
+    phones.text(SAM, "1", SHARE)
+    phones.read(SEEKER), phones.read(SAM)
+    phones.text(SAM, "Some nights I wanted to end it all. Text me any time at 555-010-0101")
+    got = phones.read(SEEKER)
+    assert not any("0100101" in t.replace("-", "") for t in got)
