@@ -37,6 +37,10 @@ class TwilioSender:
         # Point the Api domain at the configured base (Twilio's own, or the dev stand-in).
         self.client.api.base_url = api_base_url
 
+    def warm_up(self) -> None:
+        """Import the Messages API modules now (the client imports them on first use)."""
+        _ = self.client.api.v2010.account.messages
+
     def send(self, to: str, from_: str, body: str, status_callback: str) -> SendResult:
         message = self.client.messages.create(to=to, from_=from_, body=body, status_callback=status_callback)
         return SendResult(sid=str(message.sid), status=str(message.status))
