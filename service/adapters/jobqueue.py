@@ -48,7 +48,8 @@ class JobQueue:
         self._enqueue(INBOUND, CHECKIN_DUE, contact_id, at=at)
 
     def match_waiting(self) -> None:
-        self._enqueue(INBOUND, MATCH_WAITING)
+        # At the front: a seeker who said yes should not wait behind a burst of other texts.
+        self._enqueue(INBOUND, MATCH_WAITING, at_front=True)
 
     def connect_seeker(self, relay_id: int) -> None:
         self._enqueue(INBOUND, "workers.jobs.connect_seeker", relay_id, retry=LOCK_RETRY)
@@ -75,12 +76,21 @@ class JobQueue:
         *args: int | str,
         at: datetime | None = None,
         retry: Retry | None = None,
+        at_front: bool = False,
     ) -> None:
         """Queue now, or at a time (moved to the queue by a worker running the RQ scheduler)."""
         queue = self.queues[queue_name]
         if at is None:
             with self.connection.pipeline() as pipe:  # one round trip to Redis
-                queue.enqueue(job, *args, result_ttl=0, failure_ttl=FAILURE_TTL, retry=retry, pipeline=pipe)
+                queue.enqueue(
+                    job,
+                    *args,
+                    result_ttl=0,
+                    failure_ttl=FAILURE_TTL,
+                    retry=retry,
+                    at_front=at_front,
+                    pipeline=pipe,
+                )
                 pipe.execute()
         else:
             queue.enqueue_at(at, job, *args, result_ttl=0, failure_ttl=FAILURE_TTL, retry=retry)

@@ -9,14 +9,14 @@ Each offer starts the peer's offer flow under the peer's own lock, in its own tr
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from contextlib import suppress
 from datetime import datetime, timedelta
+from typing import Any
 
 from redis.exceptions import LockError
-from sqlalchemy import func, select
-from sqlalchemy.orm import InstrumentedAttribute, Session
-from sqlalchemy.sql import ColumnElement
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
 
 from service.adapters import outbox, peer_requests, relays
 from service.adapters.conversation_rows import active, end_all
@@ -184,72 +184,89 @@ def _need(session: Session, rt: Runtime, request: PeerRequest, asked: frozenset[
 
 
 def candidates(session: Session, need: matching.Need, now: datetime) -> list[matching.Candidate]:
-    """Peers who could take this seeker at all, with what matching needs to rank them."""
+    """Peers who could take this seeker at all, with what matching needs to rank them.
+
+    Two statements: the candidates (named by a subquery on the offerable topic rows) with their
+    topics, load and ratings as per-peer subqueries, then their hours this week. Plain columns,
+    not ORM objects: this runs for every waiting seeker."""
     topics = {need.topic} | (set(need.related) if need.widened else set())
-    query = select(PeerTopic.peer_id).where(PeerTopic.offerable.is_(True))
+    ids = select(PeerTopic.peer_id).where(PeerTopic.offerable.is_(True))
     if need.topic:
-        query = query.where(PeerTopic.topic.in_(topics))
-    ids = sorted(set(session.scalars(query)))
-    if not ids:
-        return []
+        ids = ids.where(PeerTopic.topic.in_(topics))
     rows = session.execute(
-        select(Peer, Contact.opted_out).join(Contact, Contact.id == Peer.contact_id).where(Peer.id.in_(ids))
+        select(*PEER_COLUMNS, Contact.opted_out, *_per_peer())
+        .join(Contact, Contact.id == Peer.contact_id)
+        .where(Peer.id.in_(ids.scalar_subquery()))
     ).all()
-    topics_of: dict[int, set[str]] = {}
-    for peer_id, topic in session.execute(
-        select(PeerTopic.peer_id, PeerTopic.topic).where(PeerTopic.peer_id.in_(ids))
-    ):
-        topics_of.setdefault(peer_id, set()).add(topic)
-    load = _count(session, Relay.peer_id, ids, Relay.ended_at.is_(None))
-    for peer_id, waiting in _count(
-        session, Offer.peer_id, ids, Offer.status == peer_requests.PENDING
-    ).items():
-        load[peer_id] = load.get(peer_id, 0) + waiting
+    if not rows:
+        return []
     minutes = _week_minutes(session, ids, now)
-    relevance = {
-        peer_id: float(mean)
-        for peer_id, mean in session.execute(
-            select(Relay.peer_id, func.avg(Relay.relevance))
-            .where(Relay.peer_id.in_(ids), Relay.relevance.is_not(None))
-            .group_by(Relay.peer_id)
-        )
-    }
     return [
         matching.Candidate(
-            peer_id=peer.id,
-            contact_id=peer.contact_id,
-            topics=frozenset(topics_of.get(peer.id, ())),
-            languages=tuple(peer.languages.split(",")),
-            capacity=peer.capacity,
-            load=load.get(peer.id, 0),
-            week_minutes=minutes.get(peer.id, 0.0),
-            weekly_cap_minutes=peer.weekly_cap_minutes,
-            shifts=parse_shifts(peer.shifts),
-            timezone=peer.timezone,
-            status=peer.status,
-            paused_until=peer.paused_until,
-            cooldown_until=peer.cooldown_until,
-            last_offered_at=peer.last_offered_at,
-            opted_out=opted_out,
-            mean_relevance=relevance.get(peer.id),
+            peer_id=row.id,
+            contact_id=row.contact_id,
+            topics=frozenset((row.topics or "").split(",")),
+            languages=tuple(row.languages.split(",")),
+            capacity=row.capacity,
+            load=row.relays + row.offers,
+            week_minutes=minutes.get(row.id, 0.0),
+            weekly_cap_minutes=row.weekly_cap_minutes,
+            shifts=parse_shifts(row.shifts),
+            timezone=row.timezone,
+            status=row.status,
+            paused_until=row.paused_until,
+            cooldown_until=row.cooldown_until,
+            last_offered_at=row.last_offered_at,
+            opted_out=row.opted_out,
+            mean_relevance=float(row.relevance) if row.relevance is not None else None,
         )
-        for peer, opted_out in rows
+        for row in rows
     ]
 
 
-def _count(
-    session: Session, column: InstrumentedAttribute[int], ids: list[int], condition: ColumnElement[bool]
-) -> dict[int, int]:
-    query = select(column, func.count()).where(column.in_(ids), condition).group_by(column)
-    return {peer_id: int(n) for peer_id, n in session.execute(query)}
+PEER_COLUMNS = (
+    Peer.id,
+    Peer.contact_id,
+    Peer.languages,
+    Peer.capacity,
+    Peer.weekly_cap_minutes,
+    Peer.shifts,
+    Peer.timezone,
+    Peer.status,
+    Peer.paused_until,
+    Peer.cooldown_until,
+    Peer.last_offered_at,
+)
 
 
-def _week_minutes(session: Session, ids: Iterable[int], now: datetime) -> dict[int, float]:
+def _per_peer() -> tuple[Any, ...]:
+    """A candidate's topics, open conversations, open offers and mean relevance rating."""
+    return (
+        select(func.aggregate_strings(PeerTopic.topic, ","))
+        .where(PeerTopic.peer_id == Peer.id)
+        .scalar_subquery()
+        .label("topics"),
+        select(func.count())
+        .where(Relay.peer_id == Peer.id, Relay.ended_at.is_(None))
+        .scalar_subquery()
+        .label("relays"),
+        select(func.count())
+        .where(Offer.peer_id == Peer.id, Offer.status == peer_requests.PENDING)
+        .scalar_subquery()
+        .label("offers"),
+        select(func.avg(Relay.relevance))
+        .where(Relay.peer_id == Peer.id, Relay.relevance.is_not(None))
+        .scalar_subquery()
+        .label("relevance"),
+    )
+
+
+def _week_minutes(session: Session, ids: Select[Any], now: datetime) -> dict[int, float]:
     """Minutes talked in the last 7 days (a conversation still going counts up to now)."""
     total: dict[int, float] = {}
     for peer_id, started, ended in session.execute(
         select(Relay.peer_id, Relay.started_at, Relay.ended_at).where(
-            Relay.peer_id.in_(list(ids)), Relay.started_at >= now - WEEK
+            Relay.peer_id.in_(ids.scalar_subquery()), Relay.started_at >= now - WEEK
         )
     ):
         total[peer_id] = total.get(peer_id, 0.0) + ((ended or now) - started).total_seconds() / 60

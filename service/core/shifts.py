@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -45,6 +46,7 @@ class Shift:
         )
 
 
+@lru_cache(maxsize=4096)  # matching parses every candidate's spec; specs repeat and rarely change
 def parse_shifts(spec: str) -> tuple[Shift, ...]:
     """Parse a spec (see the module docstring); ValueError says what is wrong and how to write it."""
     shifts: list[Shift] = []
