@@ -91,6 +91,8 @@ class Accepted:
 
 def accept(session: Session, offer_id: int, now: datetime) -> Accepted:
     """The peer said yes. The first yes for a still-waiting seeker wins and opens the relay."""
+    if not _lock_request_of(session, offer_id):
+        return Accepted(False)
     took_offer = rows_changed(
         session.execute(
             update(Offer)
@@ -146,10 +148,22 @@ def reopen(session: Session, request_id: int) -> None:
 
 def refuse(session: Session, offer_id: int, status: str, now: datetime) -> bool:
     """The peer passed or let the offer run out; count it against the wait (to widen later)."""
+    if not _lock_request_of(session, offer_id):
+        return False
     offer = session.get(Offer, offer_id)
     if offer is None or offer.status != PENDING:
         return False
     offer.status, offer.answered_at = status, now
     request = session.get_one(PeerRequest, offer.request_id)
     request.refusals += 1
+    return True
+
+
+def _lock_request_of(session: Session, offer_id: int) -> bool:
+    """Lock the offer's request row first: every change to a request and its offers takes the
+    request, then the offers, so two peers answering at once wait in turn, never in a circle."""
+    request_id = session.scalar(select(Offer.request_id).where(Offer.id == offer_id))
+    if request_id is None:
+        return False
+    session.execute(select(PeerRequest.id).where(PeerRequest.id == request_id).with_for_update())
     return True
