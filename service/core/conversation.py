@@ -3,6 +3,10 @@
 Order on every text (design §3, §4): crisis detection first, then commands that work at any
 time (PAUSE/RESUME check-ins), then the active flow; with no active flow, a new one starts —
 first contact for someone who has not said yes yet, otherwise a check-in.
+
+Peers: `handle_peer` for their offers, debriefs and commands; `in_relay` for either party's
+texts while the two are connected, where the story-sharing guidance holds or coaches the peer's
+texts and contact details never cross.
 """
 
 from __future__ import annotations
@@ -57,7 +61,7 @@ HostEffect = Effect | StateChanged | RunCommand | Coached
 
 
 class FlowHandler:
-    """Plays the flows for seekers. Pure: the host passes the stored state in and stores it."""
+    """Plays the flows for seekers and peers. Pure: the host passes the stored state in and stores it."""
 
     def __init__(self, flow_set: FlowSet, detector: CrisisDetector | None = None) -> None:
         self.flow_set = flow_set
