@@ -22,6 +22,10 @@ if TYPE_CHECKING:
     from service.adapters.conversations import Host
 
 DEFAULT_PAUSE = timedelta(hours=1)
+WEEKDAYS = {
+    "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
+    "es": ("lun", "mar", "mié", "jue", "vie", "sáb", "dom"),
+}
 STATUS_WORDS = {
     "en": {
         "available": "available for offers",
@@ -62,7 +66,7 @@ def run(host: Host, effect: RunCommand) -> None:
     elif effect.name == "peer_pause":
         until = now + (effect.duration or DEFAULT_PAUSE)
         peers.set_status(host.session, peer, "paused", until=until, now=now)
-        values["until"] = f"{until.astimezone(ZoneInfo(peer.timezone)):%a %H:%M}"
+        values["until"] = local_time(until, peer)
         _pass_open_offers(host, peer)
     elif effect.name == "peer_status":
         values["status"] = status_words(peer, now, relays.peer_locale(peer))
@@ -72,12 +76,18 @@ def run(host: Host, effect: RunCommand) -> None:
     host.apply([Send(PEER, command.say.render(locale, "sms", values))])
 
 
+def local_time(at: datetime, peer: Peer) -> str:
+    """'Tue 18:30' in the peer's zone and language ('mar 18:30' in Spanish)."""
+    local = at.astimezone(ZoneInfo(peer.timezone))
+    return f"{WEEKDAYS[relays.peer_locale(peer)][local.weekday()]} {local:%H:%M}"
+
+
 def status_words(peer: Peer, now: datetime, locale: str) -> str:
     words = STATUS_WORDS.get(locale, STATUS_WORDS["en"])
     if peer.confirmed_at is None:
         return words["unconfirmed"]
     if peer.status == "paused" and peer.paused_until is not None and peer.paused_until > now:
-        return words["paused"].format(f"{peer.paused_until.astimezone(ZoneInfo(peer.timezone)):%a %H:%M}")
+        return words["paused"].format(local_time(peer.paused_until, peer))
     return words["off" if peer.status == "off" else "available"]
 
 

@@ -488,3 +488,9 @@ def test_crisis_words_do_not_carry_a_peers_number_to_the_seeker(phones):
     phones.text(SAM, "Some nights I wanted to end it all. Text me any time at 555-010-0101")
     got = phones.read(SEEKER)
     assert not any("0100101" in t.replace("-", "") for t in got)
+
+
+def test_a_spanish_peer_reads_their_pause_in_spanish(phones):
+    phones.add_peer(LUCIA, "Lucía", "grief", "es", timezone="America/Mexico_City")
+    phones.text(LUCIA, "PAUSA 2h")
+    assert phones.read(LUCIA) == ["En pausa hasta lun 11:00. Escribe DISPONIBLE para volver antes."]
