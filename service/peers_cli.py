@@ -76,10 +76,6 @@ def _line_number(rt: Runtime) -> str:
     return rt.settings.numbers[0]
 
 
-def _first_language(peer: Peer) -> str:
-    return peer.languages.split(",")[0]
-
-
 @peers_group.command(epilog=SHIFTS_HELP)
 @click.option("--name", required=True, help="Name coordinators see (never shown to seekers).")
 @click.option("--phone", required=True, help="Their mobile: +15551234567, (555) 123-4567 or 555-123-4567.")
@@ -129,7 +125,7 @@ def add(
                     now=now,
                     known_topics=known,
                 )
-                texts = _welcome_texts(rt, _first_language(peer))
+                texts = _welcome_texts(rt, peers.locale_of(peer))
                 ids = peers.welcome(session, rt.cipher, peer, line_number=line_number, texts=texts, now=now)
                 peer_id = peer.id
         except peers.PeerInvalid as error:
@@ -199,7 +195,7 @@ def _welcome_all(
     silent: list[int] = []
     for peer_id in peer_ids:
         peer = session.get_one(Peer, peer_id)
-        texts = _welcome_texts(rt, _first_language(peer))
+        texts = _welcome_texts(rt, peers.locale_of(peer))
         queued = peers.welcome(session, rt.cipher, peer, line_number=line_number, texts=texts, now=now)
         ids += queued
         if not queued:

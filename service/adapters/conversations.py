@@ -152,12 +152,9 @@ class Host:
         self.session.flush()
         self.applied.outbound_ids.append(row.id)
 
-    def shared_text(
-        self, name: str, locale: str | None = None, values: Mapping[str, str] | None = None
-    ) -> str:
+    def shared_text(self, name: str, locale: str | None = None) -> str:
         """A message from flows/messages.yaml in the owner's language (or the one given)."""
-        text = self.rt.flows.flow_set.shared[name]
-        return text.render(locale or self.contact.locale or "en", "sms", values or {})
+        return self.rt.flows.shared_text(name, locale or self.contact.locale or "en")
 
     def _store(self, state: FlowState, new: bool) -> None:
         if new and self.row is not None:

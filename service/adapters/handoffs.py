@@ -63,7 +63,7 @@ def _cancel_find_peer(host: Host) -> None:
         relay = relays.of_conversation(host.session, host.row.id if host.row else None)
         if relay is not None and relays.end(relay, "seeker_left", host.now):
             peer = host.session.get_one(Peer, relay.peer_id)
-            text = host.shared_text("offer_withdrawn", relays.peer_locale(peer))
+            text = host.shared_text("offer_withdrawn", peers.locale_of(peer))
             host.send_to(peer.contact_id, relay.peer_number, text)
 
 

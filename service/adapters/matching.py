@@ -18,7 +18,7 @@ from redis.exceptions import LockError
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from service.adapters import outbox, peer_requests, relays
+from service.adapters import outbox, peer_requests, peers, relays
 from service.adapters.conversation_rows import active, end_all
 from service.adapters.conversations import Host, after_commit
 from service.adapters.models import (
@@ -112,7 +112,7 @@ def tell_those_who_asked(rt: Runtime) -> int:
             ):
                 continue
             seeker.wants_peer_since = None
-            text = rt.flows.flow_set.shared["peer_free_now"].render(locale, "sms", {})
+            text = rt.flows.shared_text("peer_free_now", locale)
             line = (
                 session.scalar(
                     select(Conversation.line_number)
@@ -313,7 +313,7 @@ def _offer(rt: Runtime, request_id: int, candidate: matching.Candidate, now: dat
             session.flush()
             peer.last_offered_at = now
             request.offers_made += 1
-            locale = peer.languages.split(",")[0]
+            locale = peers.locale_of(peer)
             topic = rt.taxonomy.get(request.topic)
             values = {
                 "offer_id": str(offer.id),

@@ -69,17 +69,17 @@ def run(host: Host, effect: RunCommand) -> None:
         values["until"] = local_time(until, peer)
         _pass_open_offers(host, peer)
     elif effect.name == "peer_status":
-        values["status"] = status_words(peer, now, relays.peer_locale(peer))
+        values["status"] = status_words(peer, now, peers.locale_of(peer))
     elif effect.name == "peer_coordinator":
         alerts.raise_alert(host, "peer_asks_coordinator", peer_id=peer.id)
-    locale = relays.peer_locale(peer)
+    locale = peers.locale_of(peer)
     host.apply([Send(PEER, command.say.render(locale, "sms", values))])
 
 
 def local_time(at: datetime, peer: Peer) -> str:
     """'Tue 18:30' in the peer's zone and language ('mar 18:30' in Spanish)."""
     local = at.astimezone(ZoneInfo(peer.timezone))
-    return f"{WEEKDAYS[relays.peer_locale(peer)][local.weekday()]} {local:%H:%M}"
+    return f"{WEEKDAYS[peers.locale_of(peer)][local.weekday()]} {local:%H:%M}"
 
 
 def status_words(peer: Peer, now: datetime, locale: str) -> str:

@@ -14,15 +14,15 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from service.adapters import alerts, outbox, peer_requests, processing, relays
+from service.adapters import alerts, outbox, peer_requests, peers, processing, relays
 from service.adapters.conversations import Host, after_commit
+from service.adapters.matching import LANGUAGE_LABELS
 from service.adapters.models import Contact, Conversation, Offer, Peer, PeerRequest, Relay
 from service.adapters.runtime import Runtime
 from service.core.conversation import StateChanged
 
 log = logging.getLogger(__name__)
 PEER_DEBRIEF = "peer_debrief"
-LANGUAGE_LABELS = {"en": "English", "es": "Español"}
 
 
 def _under_lock(rt: Runtime, contact_id: int, work: Callable[[Host], str]) -> str:
@@ -74,7 +74,7 @@ def connect_seeker(rt: Runtime, relay_id: int) -> str:
             return "connected"
         relays.end(relay, "seeker_left", host.now)  # they finished while the peer was saying yes
         peer = host.session.get_one(Peer, relay.peer_id)
-        text = host.shared_text("offer_withdrawn", peer.languages.split(",")[0])
+        text = host.shared_text("offer_withdrawn", peers.locale_of(peer))
         host.send_to(peer.contact_id, relay.peer_number, text)
         return "seeker gone"
 
@@ -100,7 +100,7 @@ def start_debrief(rt: Runtime, relay_id: int) -> str:
     with rt.db.session() as session:
         relay = session.get_one(Relay, relay_id)
         peer = session.get_one(Peer, relay.peer_id)
-        contact_id, locale, line = peer.contact_id, peer.languages.split(",")[0], relay.peer_number
+        contact_id, locale, line = peer.contact_id, peers.locale_of(peer), relay.peer_number
 
     def work(host: Host) -> str:
         if host.row is not None or host.contact.opted_out:
@@ -173,7 +173,7 @@ def cleanup(rt: Runtime) -> int:
             peer = session.get_one(Peer, relay.peer_id)
             if relay.crisis:
                 peer.cooldown_until = now + timedelta(minutes=rt.settings.crisis_cooldown_minutes)
-            text = rt.flows.flow_set.shared["seeker_left"].render(peer.languages.split(",")[0], "sms", {})
+            text = rt.flows.shared_text("seeker_left", peers.locale_of(peer))
             row = outbox.add(
                 session,
                 rt.cipher,

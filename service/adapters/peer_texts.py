@@ -15,7 +15,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from service.adapters import contacts, relays
+from service.adapters import contacts, peers, relays
 from service.adapters.conversations import Applied, Host, after_commit
 from service.adapters.intake import body_of
 from service.adapters.models import Contact, InboundMessage, Peer, Relay
@@ -88,12 +88,10 @@ def _handle(
         _to_seeker(own, relay, peer, router.text, message)
     elif peer.confirmed_at is None and not _is_on(rt, router.text):
         own.send_to(
-            contact.id, message.line_number, own.shared_text("peer_not_confirmed", relays.peer_locale(peer))
+            contact.id, message.line_number, own.shared_text("peer_not_confirmed", peers.locale_of(peer))
         )
     else:
-        own.apply(
-            rt.flows.handle_peer(own.state(), router.text, relays.peer_locale(peer), own.now), message.id
-        )
+        own.apply(rt.flows.handle_peer(own.state(), router.text, peers.locale_of(peer), own.now), message.id)
     return own.applied
 
 
@@ -109,7 +107,7 @@ def _to_seeker(own: Host, relay: Relay, peer: Peer, text: str, message: InboundM
     host.applied = own.applied  # one commit, one set of things to queue after it
     if message.num_media:
         host.send_to(
-            peer.contact_id, relay.peer_number, host.shared_text(MEDIA_NOT_RELAYED, relays.peer_locale(peer))
+            peer.contact_id, relay.peer_number, host.shared_text(MEDIA_NOT_RELAYED, peers.locale_of(peer))
         )
         if not text.strip():
             return

@@ -145,6 +145,11 @@ def register(
     return peer
 
 
+def locale_of(peer: Peer) -> str:
+    """The language texts to this peer use: the first they speak."""
+    return peer.languages.split(",")[0] or "en"
+
+
 def offerable(peer: Peer) -> bool:
     """May get offers at all: confirmed and not off (matching checks a pause's end itself)."""
     return peer.confirmed_at is not None and peer.status != "off"

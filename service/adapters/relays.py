@@ -92,11 +92,6 @@ def end(relay: Relay, reason: str, now: datetime) -> bool:
     return True
 
 
-def peer_locale(peer: Peer) -> str:
-    """The language texts to this peer use: the first they speak."""
-    return peer.languages.split(",")[0] or "en"
-
-
 def coached(host: Host, effect: Coached) -> None:
     """Remember the tips a peer got (each is given once per conversation); log holds by reason."""
     relay = of_conversation(host.session, host.row.id if host.row else None)
@@ -122,7 +117,7 @@ def mark_crisis(host: Host) -> None:
         )
 
 
-RATINGS = {"mood_after": "mood_after", "relevance": "relevance"}
+RATINGS = ("mood_after", "relevance")  # closing answers, stored under the same names
 
 
 def record_ratings(session: Session, conversation_id: int, values: Mapping[str, str]) -> None:
@@ -135,9 +130,9 @@ def record_ratings(session: Session, conversation_id: int, values: Mapping[str, 
     )
     if relay is None:
         return
-    for name, column in RATINGS.items():
+    for name in RATINGS:
         if values.get(name, "").isdigit():
-            setattr(relay, column, int(values[name]))
+            setattr(relay, name, int(values[name]))
     again = values.get("same_peer_again")
     if again in ("yes", "no", "never"):
         relay.same_peer_again = again == "yes"

@@ -155,8 +155,12 @@ class FlowHandler:
         outcome = self.engine.receive(active, sender, text, now)
         return [*outcome.effects, *coaching, StateChanged(outcome.state, new=False)]
 
+    def shared_text(self, name: str, locale: str) -> str:
+        """A message from flows/messages.yaml, as a text message in this language."""
+        return self.flow_set.shared[name].render(locale, "sms", {})
+
     def _shared_to(self, party: str, name: str, locale: str) -> Send:
-        return Send(party, self.flow_set.shared[name].render(locale, "sms", {}))
+        return Send(party, self.shared_text(name, locale))
 
     def start(
         self,

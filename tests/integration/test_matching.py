@@ -401,17 +401,18 @@ def test_a_peer_can_ask_for_a_coordinator_in_the_middle_of_a_conversation(phones
 
 
 def test_a_seeker_at_risk_is_served_before_one_who_waited_longer(phones):
-    early, at_risk = "+15551230005", "+15551230006"
-    phones.add_peer(RITA, "Rita", "grief")  # nobody for alcohol yet: both wait... then give up
+    first, waited_longer, at_risk = "+15551230004", "+15551230005", "+15551230006"
     phones.configure(widen_after_refusals=99)
-    phones.seeker_asks_for_a_peer(early, topic="5")  # grief: Rita is offered
-    assert phones.read(RITA)
-    phones.seeker_asks_for_a_peer(at_risk, topic="5")  # waits: Rita is busy with an offer
+    phones.add_peer(RITA, "Rita", "grief")  # the only peer for grief
+    phones.seeker_asks_for_a_peer(first, topic="5")
+    assert phones.read(RITA)  # Rita is offered the first seeker...
+    phones.seeker_asks_for_a_peer(waited_longer, topic="5")  # ...so these two wait for her
+    phones.seeker_asks_for_a_peer(at_risk, topic="5")
     phones.mark_urgent(at_risk)
-    phones.text(RITA, "2")  # Rita passes on the first seeker...
-    offers = phones.offers()
-    assert [o.status for o in offers] == ["declined", "pending"]
-    assert phones.requests()[1].urgent and offers[1].request_id == phones.requests()[1].id
+    phones.text(RITA, "2")  # she passes on the first one and is free again
+    [waiting] = [o for o in phones.offers() if o.status == "pending"]
+    [request] = phones.requests(id=waiting.request_id)
+    assert request.seeker_id == phones.contact_ids(at_risk)[0]  # not the one who waited longer
 
 
 # Found in review: each states what a seeker or peer should see.
