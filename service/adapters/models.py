@@ -63,6 +63,13 @@ class Contact(Base):
     consented_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # said yes at first contact
     # asked to be texted when a peer is free (no peer was); matching texts them, then clears it
     wants_peer_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # DELETE / BORRAR: asked once (a second DELETE soon after confirms), then confirmed; the
+    # erasure job removes everything once the last text to them has gone (see erasure.py)
+    erase_asked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    erase_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    # on the block list: texts are kept, never answered (crisis resources excepted), never matched
+    blocked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    blocked_reason: Mapped[str | None] = mapped_column(String(16))  # abuse | spam | other
 
 
 class OptOutEvent(Base):
@@ -84,7 +91,7 @@ class InboundMessage(Base):
     twilio_sid: Mapped[str] = mapped_column(String(64), unique=True)
     contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"))
     line_number: Mapped[str] = mapped_column(String(32))  # the line's own number, not a person's
-    body_cipher: Mapped[bytes] = mapped_column(LargeBinary)
+    body_cipher: Mapped[bytes | None] = mapped_column(LargeBinary)  # None once purged (retention)
     num_media: Mapped[int] = mapped_column(Integer, default=0)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -93,7 +100,10 @@ class InboundMessage(Base):
     processing_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     failed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
-    __table_args__ = (Index("ix_inbound_pending", "contact_id", "processed_at", "id"),)
+    __table_args__ = (
+        Index("ix_inbound_pending", "contact_id", "processed_at", "id"),
+        Index("ix_inbound_received_at", "received_at"),
+    )
 
 
 class OutboundMessage(Base):
@@ -103,7 +113,7 @@ class OutboundMessage(Base):
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"), index=True)
     line_number: Mapped[str] = mapped_column(String(32))
-    body_cipher: Mapped[bytes] = mapped_column(LargeBinary)
+    body_cipher: Mapped[bytes | None] = mapped_column(LargeBinary)  # None once purged (retention)
     kind: Mapped[str] = mapped_column(String(32), default="reply")
     in_reply_to: Mapped[int | None] = mapped_column(ForeignKey("inbound_messages.id"))
     # pending -> claimed (about to call Twilio) -> Twilio's statuses (queued, sent, delivered,
@@ -112,14 +122,17 @@ class OutboundMessage(Base):
     twilio_sid: Mapped[str | None] = mapped_column(String(64), unique=True)
     error_code: Mapped[int | None] = mapped_column(Integer)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)  # retention purges by it
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class AuditEvent(Base):
-    """Append-only record of actions on people's data: ids only, never numbers or bodies."""
+    """Append-only record of actions on people's data: ids only, never numbers or bodies.
+
+    The application only ever inserts: the database refuses UPDATE and DELETE (triggers from
+    migration 0004), and retention and erasure leave this table alone."""
 
     __tablename__ = "audit_events"
     id: Mapped[int] = mapped_column(Id, primary_key=True)
@@ -143,7 +156,7 @@ class Conversation(Base):
     flows_run: Mapped[str] = mapped_column(Text, default="")  # "first_contact@hash check_in@hash"
     channel: Mapped[str] = mapped_column(String(8), default="sms")
     line_number: Mapped[str] = mapped_column(String(32))
-    state_cipher: Mapped[bytes] = mapped_column(LargeBinary)
+    state_cipher: Mapped[bytes | None] = mapped_column(LargeBinary)  # None once purged after it ended
     urgent: Mapped[bool] = mapped_column(Boolean, default=False)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -316,3 +329,41 @@ class Alert(Base):
     )  # open | acknowledged | resolved
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class CrisisHit(Base):
+    """A text the crisis detector flagged, kept for review with its reasons (never the text: that
+    stays in its message, encrypted, until retention purges it)."""
+
+    __tablename__ = "crisis_hits"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"), index=True)  # who wrote it
+    party: Mapped[str] = mapped_column(String(8))  # seeker | peer
+    inbound_id: Mapped[int | None] = mapped_column(ForeignKey("inbound_messages.id"))
+    conversation_id: Mapped[int | None] = mapped_column(ForeignKey("conversations.id"))
+    alert_id: Mapped[int | None] = mapped_column(ForeignKey("alerts.id"))
+    reasons: Mapped[str] = mapped_column(Text)  # JSON list: "intent: going to kill myself"
+    detector_version: Mapped[str] = mapped_column(String(32))
+
+
+class Erasure(Base):
+    """The anonymous tombstone a DELETE leaves: counts for the metrics, nothing about the person."""
+
+    __tablename__ = "erasures"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    erased_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    role: Mapped[str] = mapped_column(String(8))  # seeker | peer
+    conversations: Mapped[int] = mapped_column(Integer, default=0)
+    relays: Mapped[int] = mapped_column(Integer, default=0)
+    texts: Mapped[int] = mapped_column(Integer, default=0)  # in and out
+    crisis_hits: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class KeptOptOut(Base):
+    """An erased person who had opted out stays opted out: only the keyed hash of their number
+    is kept, so a new text from it starts out opted out (STOP must keep stopping everything)."""
+
+    __tablename__ = "kept_opt_outs"
+    phone_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    opted_out_at: Mapped[datetime] = mapped_column(UTCDateTime)
