@@ -14,8 +14,11 @@ from service.adapters import flow_files
 from service.adapters.embedded_redis import EmbeddedRedis
 from service.adapters.jobqueue import ALL_QUEUES
 from service.adapters.settings import Settings, SettingsError, load_settings
+from service.blocklist_cli import block_group
 from service.flows_cli import flows
 from service.peers_cli import peers_group
+from service.purge_cli import purge
+from service.safety_cli import safety
 from service.topics_cli import topics
 
 
@@ -124,6 +127,9 @@ def scheduler(every: float) -> None:
 main.add_command(flows)
 main.add_command(topics)
 main.add_command(peers_group)
+main.add_command(safety)
+main.add_command(purge)
+main.add_command(block_group)
 
 if __name__ == "__main__":
     main()

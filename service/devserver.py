@@ -128,6 +128,7 @@ def run_dev(settings: Settings) -> int:
             f"\nPeerLine is running (logs in {log_dir}).\n"
             f"  Dev phone:   {base}/dev/phone\n"
             f"  Line number: {', '.join(settings.numbers)}\n"
+            f"  On-call:     {', '.join(settings.oncall_numbers) or 'none'} (coordinator alerts go here)\n"
             f"  Health:      {base}/readyz   Metrics: {base}/metrics\n"
             f"{demo}"
             "Press Ctrl-C to stop.\n",

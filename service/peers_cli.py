@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import getpass
 import io
 import json
 import re
@@ -44,8 +45,18 @@ def peers_group() -> None:
     """Volunteer peers: add, import, list, pause."""
 
 
+def cli_actor() -> str:
+    """Who ran this command, for the audit log: `cli:<login name>` (cut to the column's 64)."""
+    try:
+        login = getpass.getuser()
+    except (KeyError, OSError):  # no login name and no passwd entry (a bare container)
+        login = "unknown"
+    return f"cli:{login}"[:64]
+
+
 @contextmanager
-def _runtime() -> Iterator[Runtime]:
+def open_runtime() -> Iterator[Runtime]:
+    """The runtime a `peerline` command works with, closed on the way out (shared by the CLIs)."""
     from service.cli import _settings  # imported here: service.cli imports this module
 
     rt = build_runtime(_settings())
@@ -105,7 +116,7 @@ def add(
       peerline peers add --name "Luis M." --phone +15551234568 --topics grief,depression \\
           --languages es,en --timezone America/Chicago --shifts "mon-fri 18:00-22:00; sat 10:00-14:00"
     """
-    with _runtime() as rt:
+    with open_runtime() as rt:
         known, line_number = known_topics(rt.settings.flows_dir), _line_number(rt)
         _welcome_texts(rt, "en")  # a missing message stops us before anything is written
         now = rt.clock()
@@ -124,6 +135,7 @@ def add(
                     shifts=shifts,
                     now=now,
                     known_topics=known,
+                    actor=cli_actor(),
                 )
                 texts = _welcome_texts(rt, peers.locale_of(peer))
                 ids = peers.welcome(session, rt.cipher, peer, line_number=line_number, texts=texts, now=now)
@@ -161,7 +173,7 @@ def import_(ctx: click.Context, file: Path) -> None:
       peerline peers import volunteers.csv
     """
     rows = _read_csv(file)
-    with _runtime() as rt:
+    with open_runtime() as rt:
         known, line_number = known_topics(rt.settings.flows_dir), _line_number(rt)
         _welcome_texts(rt, "en")
         now = rt.clock()
@@ -169,7 +181,13 @@ def import_(ctx: click.Context, file: Path) -> None:
         try:
             with bar, rt.db.session() as session:
                 report = peers.import_rows(
-                    session, rt.cipher, rows, now=now, known_topics=known, on_row=lambda _line: bar.update(1)
+                    session,
+                    rt.cipher,
+                    rows,
+                    now=now,
+                    known_topics=known,
+                    on_row=lambda _line: bar.update(1),
+                    actor=cli_actor(),
                 )
                 ids, silent = _welcome_all(session, rt, report.accepted, line_number, now)
         except peers.PeerInvalid as error:
@@ -239,7 +257,7 @@ def list_(as_json: bool) -> None:
       peerline peers list
       peerline peers list --json | jq '.[] | select(.on_shift and .confirmed)'
     """
-    with _runtime() as rt, rt.db.session() as session:
+    with open_runtime() as rt, rt.db.session() as session:
         summaries = peers.listing(session, rt.cipher, rt.clock())
     if as_json:
         click.echo(json.dumps([dataclasses.asdict(s) for s in summaries], ensure_ascii=False, indent=2))
@@ -294,16 +312,17 @@ def pause(who: str, for_: str | None, until: str | None, off: bool, resume: bool
     if len(given) != 1:
         together = f" (not {' and '.join(given)} together)" if given else ""
         raise PeersError(f"say one of --for DURATION, --until TIME, --off or --resume{together}")
-    with _runtime() as rt:
+    with open_runtime() as rt:
         now = rt.clock()
         try:
             with rt.db.session() as session:
                 peer = _find(session, rt, who)
                 if resume or off:
-                    peers.set_status(session, peer, "off" if off else "available", now=now)
+                    status = "off" if off else "available"
+                    peers.set_status(session, peer, status, now=now, actor=cli_actor())
                 else:
                     end = now + _duration(for_) if for_ else _until(until or "", ZoneInfo(peer.timezone))
-                    peers.set_status(session, peer, "paused", until=end, now=now)
+                    peers.set_status(session, peer, "paused", until=end, now=now, actor=cli_actor())
                 message = f"peer #{peer.id}: {peers.status_text(peer, now)}"
                 if peer.confirmed_at is None:
                     message += " (not confirmed yet: no offers until they reply ON)"

@@ -5,22 +5,15 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import TextIO
 
 import click
 
 from service.adapters.settings import flows_dir
 from service.adapters.topic_files import TopicsInvalid, load_taxonomy
+from service.cli_input import texts_from
 from service.core.topic_classifier import Taxonomy
 from service.core.topic_classifier import classify as classify_text
-
-
-class BadInput(click.ClickException):
-    """Input that is not what --jsonl reads: exit 2, like a usage error."""
-
-    exit_code = 2
 
 
 @click.group()
@@ -57,12 +50,8 @@ def classify(texts: tuple[str, ...], jsonl: bool, locale: str | None, directory:
       echo '{"text": "no puedo dormir"}' | peerline topics classify --jsonl
       {"topics": ["sleep"], "words": {"sleep": ["no puedo dormir"]}}
     """
-    if jsonl and texts:
-        raise click.UsageError("give TEXT arguments or --jsonl, not both")
-    if not jsonl and not texts:
-        raise click.UsageError("give a TEXT to classify, or --jsonl to read JSON lines from stdin")
+    inputs = texts_from(texts, jsonl, sys.stdin, "classify")
     taxonomy = _taxonomy(directory)
-    inputs: Iterable[str] = _read_jsonl(sys.stdin) if jsonl else texts
     for text in inputs:
         matches = classify_text(text, taxonomy, locale)
         line = {"topics": [m.topic for m in matches], "words": {m.topic: list(m.words) for m in matches}}
@@ -75,17 +64,3 @@ def _taxonomy(directory: Path | None) -> Taxonomy:
         return load_taxonomy(directory or flows_dir(os.environ.get("PEERLINE_FLOWS_DIR")))
     except TopicsInvalid as error:
         raise click.ClickException(str(error)) from None
-
-
-def _read_jsonl(stream: TextIO) -> Iterator[str]:
-    """The "text" of each JSON line; blank lines are skipped, anything else stops with its number."""
-    for number, line in enumerate(stream, start=1):
-        if not line.strip():
-            continue
-        try:
-            data = json.loads(line)
-        except json.JSONDecodeError as error:
-            raise BadInput(f"stdin line {number}: not valid JSON ({error.msg})") from None
-        if not isinstance(data, dict) or not isinstance(data.get("text"), str):
-            raise BadInput(f'stdin line {number}: expected an object with a "text" string: {{"text": "..."}}')
-        yield data["text"]

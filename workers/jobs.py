@@ -3,7 +3,7 @@ run twice: a repeated or recovered job changes nothing that was already done."""
 
 from __future__ import annotations
 
-from service.adapters import matching, peer_events, processing, sending, sweeper, timers
+from service.adapters import erasure, matching, peer_events, processing, retention, sending, sweeper, timers
 from workers.context import current
 
 
@@ -65,6 +65,16 @@ def search_ended(request_id: int) -> str:
 def relay_cleanup() -> int:
     """Close relays and waits left behind by an opt-out or a crash."""
     return peer_events.cleanup(current())
+
+
+def erase_contact(contact_id: int) -> str:
+    """A person confirmed DELETE: erase them once the last text to them has gone."""
+    return erasure.erase_contact(current(), contact_id)
+
+
+def purge_expired() -> dict[str, int]:
+    """Daily: purge message bodies older than the retention period."""
+    return retention.purge_expired(current())
 
 
 def sweep() -> dict[str, int]:

@@ -5,23 +5,32 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from sqlalchemy import Connection, LargeBinary, bindparam, delete, text
+from sqlalchemy import ColumnElement, Connection, LargeBinary, bindparam, delete, or_, text
 from sqlalchemy.orm import Session
 
 from service.adapters.contact_cache import ContactIds
 from service.adapters.conversation_rows import end_all as end_conversation
 from service.adapters.crypto import DataCipher
-from service.adapters.models import AuditEvent, CheckinSchedule, Contact, OptOutEvent, UTCDateTime
+from service.adapters.models import (
+    AuditEvent,
+    CheckinSchedule,
+    Contact,
+    KeptOptOut,
+    OptOutEvent,
+    UTCDateTime,
+)
 from service.adapters.outbox import cancel_pending
 
 PHONE_CONTEXT = b"contacts.phone"
 
 
 # Plain SQL that SQLite and PostgreSQL both speak (it runs on the webhook's hot path).
+# A number erased while opted out starts out opted out again (kept_opt_outs: STOP keeps working).
 INSERT_CONTACT = text(
-    "INSERT INTO contacts (phone_hash, phone_cipher, opted_out, created_at)"
-    " VALUES (:phone_hash, :phone_cipher, false, :created_at)"
-    " ON CONFLICT (phone_hash) DO NOTHING RETURNING id"
+    "INSERT INTO contacts (phone_hash, phone_cipher, opted_out, opted_out_at, created_at)"
+    " SELECT :phone_hash, :phone_cipher, kept.phone_hash IS NOT NULL, kept.opted_out_at, :created_at"
+    " FROM (SELECT 1 AS one) AS one LEFT JOIN kept_opt_outs AS kept ON kept.phone_hash = :phone_hash"
+    " WHERE true ON CONFLICT (phone_hash) DO NOTHING RETURNING id"
 ).bindparams(bindparam("created_at", type_=UTCDateTime()), bindparam("phone_cipher", type_=LargeBinary()))
 FIND_CONTACT = text("SELECT id FROM contacts WHERE phone_hash = :phone_hash")
 
@@ -46,6 +55,14 @@ def contact_id(
     return found
 
 
+def leaving() -> ColumnElement[bool]:
+    """Contacts the line must let go of: opted out, erasing themselves, or blocked. Their
+    conversations are handed back, and no offer goes to them."""
+    return or_(
+        Contact.opted_out.is_(True), Contact.erase_confirmed_at.is_not(None), Contact.blocked_at.is_not(None)
+    )
+
+
 def phone_of(cipher: DataCipher, contact: Contact) -> str:
     return cipher.decrypt(contact.phone_cipher, PHONE_CONTEXT)
 
@@ -62,6 +79,8 @@ def set_opt_out(session: Session, contact: Contact, opted_out: bool, reason: str
         session.execute(delete(CheckinSchedule).where(CheckinSchedule.contact_id == contact.id))
     contact.opted_out = opted_out
     contact.opted_out_at = now if opted_out else None
+    if not opted_out:
+        session.execute(delete(KeptOptOut).where(KeptOptOut.phone_hash == contact.phone_hash))
     session.add(OptOutEvent(contact_id=contact.id, opted_out=opted_out, reason=reason, at=now))
     audit(
         session,

@@ -21,6 +21,10 @@ def active(session: Session, contact_id: int) -> Conversation | None:
 
 
 def state_of(cipher: DataCipher, row: Conversation) -> FlowState:
+    """The engine's state. Retention purges it only from conversations long ended, which are
+    never read again: reading one is a bug, named here rather than failing in decryption."""
+    if row.state_cipher is None:
+        raise ValueError(f"conversation #{row.id} ended at {row.ended_at}: its state was purged")
     return FlowState.from_json(cipher.decrypt(row.state_cipher, STATE_CONTEXT))
 
 

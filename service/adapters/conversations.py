@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 import redis
 from sqlalchemy.orm import Session
 
-from service.adapters import handoffs, outbox, peer_commands, relays
+from service.adapters import erasure, handoffs, outbox, peer_commands, relays, safety
 from service.adapters.conversation_rows import STATE_CONTEXT, active, end_all, state_of
 from service.adapters.models import CheckinSchedule, Contact, Conversation
 from service.adapters.runtime import Runtime
@@ -34,7 +34,7 @@ from service.core.flow_engine import (
     ScheduleTimeout,
     Send,
 )
-from service.core.inbound import Reply
+from service.core.inbound import AskErase, ConfirmErase, Reply
 
 log = logging.getLogger(__name__)
 CLOSING = "closing"  # its answers rate the peer conversation that came before it
@@ -94,13 +94,12 @@ class Host:
                 self._command(effect)
             elif isinstance(effect, Coached):
                 relays.coached(self, effect)
+            elif isinstance(effect, AskErase):
+                erasure.asked(self)
+            elif isinstance(effect, ConfirmErase):
+                erasure.confirmed(self)
             elif isinstance(effect, CrisisDetected):
-                relays.mark_crisis(self)
-                # Logged with its reasons, never the text. The safety work adds the alert record and
-                # the on-call texts here; the conversation is already marked urgent by the engine.
-                log.warning(
-                    "crisis language", extra={"contact_id": self.contact.id, "reasons": list(effect.reasons)}
-                )
+                safety.on_crisis(self, effect, in_reply_to)  # the engine already made it urgent
             elif isinstance(effect, (Ended, FlowStarted, ScheduleTimeout)):
                 pass  # recorded through the state (flow, content hash, wait, ended) in _store
             else:

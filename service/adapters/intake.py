@@ -90,4 +90,7 @@ def _store(
 
 
 def body_of(rt: Runtime, message: InboundMessage) -> str:
+    """The text's words; "" once retention has purged them (only processed texts are purged)."""
+    if message.body_cipher is None:
+        return ""
     return rt.cipher.decrypt(message.body_cipher, BODY_CONTEXT)

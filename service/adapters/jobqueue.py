@@ -5,7 +5,7 @@ Job arguments are ids only. Queue names and job paths here are the contract with
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import redis
 from rq import Queue, Retry
@@ -20,6 +20,8 @@ VERIFY_OUTBOUND = "workers.jobs.verify_outbound"
 FLOW_TIMEOUT = "workers.jobs.flow_timeout"
 CHECKIN_DUE = "workers.jobs.checkin_due"
 MATCH_WAITING = "workers.jobs.match_waiting"
+ERASE_CONTACT = "workers.jobs.erase_contact"
+ERASE_AFTER = timedelta(seconds=20)
 # Jobs that wait for a person's lock: a busy person is tried again shortly, never dropped.
 LOCK_RETRY = Retry(max=6, interval=[1, 2, 5, 10, 30, 60])
 FAILURE_TTL = 7 * 86400  # keep failed jobs a week for a look; they hold ids only
@@ -32,8 +34,8 @@ class JobQueue:
             name: Queue(name, connection=connection, serializer=JSONSerializer) for name in ALL_QUEUES
         }
 
-    def process_contact(self, contact_id: int) -> None:
-        self._enqueue(INBOUND, PROCESS_CONTACT, contact_id)
+    def process_contact(self, contact_id: int, at: datetime | None = None) -> None:
+        self._enqueue(INBOUND, PROCESS_CONTACT, contact_id, at=at)
 
     def send_outbound(self, outbound_id: int, at: datetime | None = None) -> None:
         self._enqueue(OUTBOUND, SEND_OUTBOUND, outbound_id, at=at)
@@ -68,6 +70,18 @@ class JobQueue:
 
     def relay_cleanup(self) -> None:
         self._enqueue(INBOUND, "workers.jobs.relay_cleanup")
+
+    def erase_contact(self, contact_id: int) -> None:
+        self._enqueue(INBOUND, ERASE_CONTACT, contact_id, retry=LOCK_RETRY)
+
+    def erase_contact_soon(self, contact_id: int) -> None:
+        """Once the "we are erasing" text has had time to go out; the sweeper is the backstop."""
+        self.queues[INBOUND].enqueue_in(
+            ERASE_AFTER, ERASE_CONTACT, contact_id, result_ttl=0, failure_ttl=FAILURE_TTL, retry=LOCK_RETRY
+        )
+
+    def purge_expired(self) -> None:
+        self._enqueue(DEFAULT, "workers.jobs.purge_expired")
 
     def _enqueue(
         self,

@@ -18,7 +18,7 @@ from redis.exceptions import LockError
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from service.adapters import outbox, peer_requests, peers, relays
+from service.adapters import contacts, outbox, peer_requests, peers, relays
 from service.adapters.conversation_rows import active, end_all
 from service.adapters.conversations import Host, after_commit
 from service.adapters.models import (
@@ -102,7 +102,7 @@ def tell_those_who_asked(rt: Runtime) -> int:
     now, told = rt.clock(), []
     with rt.db.session() as session:
         asked = session.scalars(
-            select(Contact).where(Contact.wants_peer_since.is_not(None), Contact.opted_out.is_(False))
+            select(Contact).where(Contact.wants_peer_since.is_not(None), ~contacts.leaving())
         ).all()
         for seeker in asked:
             locale = seeker.locale or "en"
@@ -194,7 +194,8 @@ def candidates(session: Session, need: matching.Need, now: datetime) -> list[mat
     if need.topic:
         ids = ids.where(PeerTopic.topic.in_(topics))
     rows = session.execute(
-        select(*PEER_COLUMNS, Contact.opted_out, *_per_peer())
+        # "opted out" to matching: anyone the line is letting go of (STOP, DELETE, blocked)
+        select(*PEER_COLUMNS, contacts.leaving().label("opted_out"), *_per_peer())
         .join(Contact, Contact.id == Peer.contact_id)
         .where(Peer.id.in_(ids.scalar_subquery()))
     ).all()

@@ -53,6 +53,10 @@ def add(
 
 
 def body_of(cipher: DataCipher, row: OutboundMessage) -> str:
+    """The text to send. Retention never purges a pending or claimed row, so a purged body here
+    is a bug: fail loudly rather than send an empty text."""
+    if row.body_cipher is None:
+        raise ValueError(f"outbound #{row.id} ({row.status}) has no body: retention purged it")
     return cipher.decrypt(row.body_cipher, BODY_CONTEXT)
 
 

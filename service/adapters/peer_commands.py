@@ -56,16 +56,17 @@ def run(host: Host, effect: RunCommand) -> None:
     if peer is None or command is None:
         return
     now, values = host.now, {}
+    actor = f"peer:{peer.id}"  # the audit log: the peer changed this themselves, by text
     if effect.name == "peer_on":
-        peers.confirm(host.session, peer, now)
-        peers.set_status(host.session, peer, "available", now=now)
+        peers.confirm(host.session, peer, now, actor=actor)
+        peers.set_status(host.session, peer, "available", now=now, actor=actor)
         host.applied.later("match_waiting")
     elif effect.name == "peer_off":
-        peers.set_status(host.session, peer, "off", now=now)
+        peers.set_status(host.session, peer, "off", now=now, actor=actor)
         _pass_open_offers(host, peer)
     elif effect.name == "peer_pause":
         until = now + (effect.duration or DEFAULT_PAUSE)
-        peers.set_status(host.session, peer, "paused", until=until, now=now)
+        peers.set_status(host.session, peer, "paused", until=until, now=now, actor=actor)
         values["until"] = local_time(until, peer)
         _pass_open_offers(host, peer)
     elif effect.name == "peer_status":

@@ -14,7 +14,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from service.adapters import alerts, outbox, peer_requests, peers, processing, relays
+from service.adapters import alerts, contacts, outbox, peer_requests, peers, processing, relays
 from service.adapters.conversations import Host, after_commit
 from service.adapters.matching import LANGUAGE_LABELS
 from service.adapters.models import Contact, Conversation, Offer, Peer, PeerRequest, Relay
@@ -150,9 +150,10 @@ def search_ended(rt: Runtime, request_id: int) -> str:
 
 
 def cleanup(rt: Runtime) -> int:
-    """Loose ends after opt-outs and crashes: relays whose peer stopped texting (the seeker goes
-    back to the queue) or whose seeker's conversation ended (the peer is told and debriefed),
-    and waits whose conversation ended (open offers withdrawn). Run by the sweeper and after STOP."""
+    """Loose ends after opt-outs, erasures, blocks and crashes: relays whose peer left the line
+    (the seeker goes back to the queue) or whose seeker's conversation ended (the peer is told
+    and debriefed), and waits whose conversation ended (open offers withdrawn). Run by the
+    sweeper and after STOP, DELETE and a block."""
     now = rt.clock()
     jobs: list[tuple[str, tuple[int | str, ...]]] = []
     with rt.db.session() as session:
@@ -160,9 +161,9 @@ def cleanup(rt: Runtime) -> int:
         for relay in session.scalars(
             active.join(Peer, Peer.id == Relay.peer_id)
             .join(Contact, Contact.id == Peer.contact_id)
-            .where(Contact.opted_out.is_(True))
+            .where(contacts.leaving())
         ):
-            relays.end(relay, "peer_opted_out", now)
+            relays.end(relay, "peer_left_line", now)
             jobs.append(("peer_left", (relay.id,)))
         for relay in session.scalars(
             active.join(Conversation, Conversation.id == Relay.conversation_id).where(
@@ -188,7 +189,7 @@ def cleanup(rt: Runtime) -> int:
             select(Offer)
             .join(Peer, Peer.id == Offer.peer_id)
             .join(Contact, Contact.id == Peer.contact_id)
-            .where(Offer.status == peer_requests.PENDING, Contact.opted_out.is_(True))
+            .where(Offer.status == peer_requests.PENDING, contacts.leaving())
         ):
             if peer_requests.refuse(session, offer.id, "declined", now):
                 jobs.append(("match_waiting", ()))

@@ -15,7 +15,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from service.adapters import contacts, peers, relays
+from service.adapters import contacts, peers, relays, safety
 from service.adapters.conversations import Applied, Host, after_commit
 from service.adapters.intake import body_of
 from service.adapters.models import Contact, InboundMessage, Peer, Relay
@@ -72,7 +72,14 @@ def _handle(
     own = Host(rt, session, contact, message.line_number, now)
     own.party = PEER
     text = body_of(rt, message)
-    view = inbound.Contact(contact.id, contact.locale, contact.opted_out, True, own.state())
+    view = inbound.Contact(
+        contact.id,
+        contact.locale,
+        contact.opted_out,
+        True,
+        own.state(),
+        erase_asked_at=contact.erase_asked_at,
+    )
     router = _Routed()
     decision = inbound.decide(view, text, own.now, router)
     for effect in decision.effects:
@@ -81,6 +88,8 @@ def _handle(
             if effect.opted_out:
                 own.applied.later("relay_cleanup")  # their relays end; each seeker goes back to the queue
     own.apply([e for e in decision.effects if not isinstance(e, inbound.SetOptOut)], in_reply_to=message.id)
+    if contact.opted_out and not decision.effects:  # unanswered, but a crisis reaches a coordinator
+        safety.scan_unanswered(own, text, message.id, answer=False)
     if router.text is None:
         return own.applied
     relay = relays.of_peer_number(session, peer.id, message.line_number)

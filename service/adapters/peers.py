@@ -32,6 +32,8 @@ WELCOME_MESSAGES = ("peer_welcome", "peer_welcome_commands")  # the second one o
 WELCOME_KIND = "peer_welcome"
 COLUMNS = ("name", "phone", "topics", "languages", "capacity", "timezone", "shifts", "weekly_cap_hours")
 REQUIRED_COLUMNS = ("name", "phone", "topics")
+# What an added peer's audit event lists as set: field names only, never the name or number.
+ADDED_FIELDS = (*REQUIRED_COLUMNS, "languages", "capacity", "weekly_cap_minutes", "timezone", "shifts")
 _PHONE_PUNCTUATION = re.compile(r"[\s().\-]")
 _LIST_SEPARATORS = re.compile(r"[;|,\s]+")
 
@@ -102,8 +104,13 @@ def register(
     now: datetime,
     known_topics: Collection[str],
     confirmed: bool = False,
+    actor: str = "system",
+    via: str = "add",
 ) -> Peer:
-    """Check every detail, then add the peer (and their number's contact when it is new)."""
+    """Check every detail, then add the peer (and their number's contact when it is new).
+
+    The audit event says who added them (`actor`), how (`via`: add, import, demo) and which
+    fields were set, by name: topic ids and the status, but never the name or number."""
     name = " ".join(name.split())
     if not name or len(name) > 80:
         raise PeerInvalid("name", "is required" if not name else "is longer than 80 characters")
@@ -140,7 +147,15 @@ def register(
     session.flush()
     session.add_all(PeerTopic(peer_id=peer.id, topic=topic, offerable=False) for topic in topic_ids)
     sync_offerable(session, peer)
-    contacts.audit(session, now, "system", "peer_added", "peer", peer.id, {"contact_id": contact.id})
+    detail: dict[str, object] = {
+        "contact_id": contact.id,
+        "via": via,
+        "fields": list(ADDED_FIELDS),
+        "topics": topic_ids,
+        "status": peer.status,
+        "confirmed": confirmed,
+    }
+    contacts.audit(session, now, actor, "peer_added", "peer", peer.id, detail)
     log.info("peer added", extra={"peer_id": peer.id, "contact_id": contact.id})
     return peer
 
@@ -194,21 +209,29 @@ def welcome(
     return [row.id for row in rows]
 
 
-def confirm(session: Session, peer: Peer, now: datetime) -> bool:
+def confirm(session: Session, peer: Peer, now: datetime, *, actor: str = "system") -> bool:
     """The peer replied ON to the welcome; False when they had already confirmed."""
     if peer.confirmed_at is not None:
         return False
     peer.confirmed_at = peer.updated_at = now
     sync_offerable(session, peer)
-    contacts.audit(session, now, "system", "peer_confirmed", "peer", peer.id)
+    contacts.audit(session, now, actor, "peer_confirmed", "peer", peer.id, {"fields": ["confirmed_at"]})
     log.info("peer confirmed", extra={"peer_id": peer.id})
     return True
 
 
 def set_status(
-    session: Session, peer: Peer, status: str, *, until: datetime | None = None, now: datetime
+    session: Session,
+    peer: Peer,
+    status: str,
+    *,
+    until: datetime | None = None,
+    now: datetime,
+    actor: str = "system",
 ) -> None:
-    """available | paused (until a time in the future) | off."""
+    """available | paused (until a time in the future) | off. The audit event names who did it
+    (`actor`: the CLI's user, the peer by text) and which fields changed; it is written even
+    when none did, since the command itself is what a coordinator may ask about."""
     if status not in STATUSES:
         raise PeerInvalid("status", f"{status!r} is not one of {', '.join(STATUSES)}")
     if until is not None and until.tzinfo is None:
@@ -217,9 +240,16 @@ def set_status(
         raise PeerInvalid("until", "a pause needs an end time in the future")
     if status != "paused" and until is not None:
         raise PeerInvalid("until", f"only a pause has an end time, not {status!r}")
+    previous = peer.status
+    changed = [
+        name
+        for name, old, new in (("status", peer.status, status), ("paused_until", peer.paused_until, until))
+        if old != new
+    ]
     peer.status, peer.paused_until, peer.updated_at = status, until, now
     sync_offerable(session, peer)
-    contacts.audit(session, now, "system", "peer_status", "peer", peer.id, {"status": status})
+    detail: dict[str, object] = {"status": status, "previous": previous, "fields": changed}
+    contacts.audit(session, now, actor, "peer_status", "peer", peer.id, detail)
     log.info("peer status", extra={"peer_id": peer.id, "status": status})
 
 
@@ -314,6 +344,7 @@ def import_rows(
     now: datetime,
     known_topics: Collection[str],
     on_row: Callable[[int], None] | None = None,
+    actor: str = "system",
 ) -> ImportReport:
     """Register a peer per CSV row; row i is line i + 1 (line 1 is the header), blank rows are
     skipped. A bad header raises PeerInvalid before anything is written; a bad row is reported
@@ -328,7 +359,7 @@ def import_rows(
             if any(cells.values()):
                 check_columns(cells.keys())
                 report.accepted.append(
-                    _import_row(session, cipher, cells, line, first_line, now, known_topics)
+                    _import_row(session, cipher, cells, line, first_line, now, known_topics, actor)
                 )
         except PeerInvalid as error:
             report.rejected.append((line, str(error)))
@@ -346,6 +377,7 @@ def _import_row(
     first_line: dict[str, int],
     now: datetime,
     known_topics: Collection[str],
+    actor: str,
 ) -> int:
     if cells.pop("", ""):
         raise PeerInvalid("row", "has more cells than the header has columns")
@@ -368,6 +400,8 @@ def _import_row(
                 shifts=cells.get("shifts", ""),
                 now=now,
                 known_topics=known_topics,
+                actor=actor,
+                via="import",
             )
     except IntegrityError:
         raise PeerInvalid("row", "could not be saved (it clashes with a record saved meanwhile)") from None
@@ -393,6 +427,7 @@ def load_demo_peers(
             now=now,
             known_topics=known_topics,
             confirmed=True,
+            via="demo",
         )
         added += 1
     return added

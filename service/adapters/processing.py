@@ -15,12 +15,23 @@ from redis.lock import Lock
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from service.adapters import contacts, conversations, handoffs, peer_requests, peer_texts, relays
+from service.adapters import (
+    bursts,
+    contacts,
+    conversations,
+    handoffs,
+    peer_requests,
+    peer_texts,
+    relays,
+    safety,
+)
 from service.adapters.db import rows_changed
 from service.adapters.intake import body_of
 from service.adapters.models import Contact, InboundMessage, Peer
 from service.adapters.runtime import Runtime
 from service.core import inbound
+from service.core.conversation import PEER
+from service.core.keywords import Keyword, classify
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 3
@@ -43,17 +54,30 @@ def process_contact(rt: Runtime, contact_id: int) -> int:
         with rt.state.contact_lock(contact_id) as lock:
             if lock is None:
                 return handled  # the holder re-checks after it lets go
-            handled += drain(rt, contact_id, lock)
+            done, held_back = _drain(rt, contact_id, lock)
+            handled += done
+        if held_back:
+            return handled  # over the rate limit: a job is queued for when the next may go
     return handled
 
 
 def drain(rt: Runtime, contact_id: int, lock: Lock) -> int:
     """With the contact's lock held, process their pending texts oldest first."""
+    return _drain(rt, contact_id, lock)[0]
+
+
+def _drain(rt: Runtime, contact_id: int, lock: Lock) -> tuple[int, bool]:
+    """Process pending texts oldest first, at most the rate limit a minute: the rest wait,
+    stored, for a job queued at the time the next may go. Says how many, and if any wait."""
     handled = 0
     while (message_id := next_pending(rt, contact_id)) is not None:
+        resume_at = bursts.hold_back(rt, contact_id)
+        if resume_at is not None:
+            rt.jobs.process_contact(contact_id, at=resume_at)
+            return handled, True
         handled += _process_or_set_aside(rt, message_id)
         lock.reacquire()  # keep the lock alive through a long batch
-    return handled
+    return handled, False
 
 
 def _process_or_set_aside(rt: Runtime, message_id: int) -> int:
@@ -89,11 +113,18 @@ def claim(session: Session, message_id: int, now: datetime) -> bool:
 
 def _process_one(rt: Runtime, message_id: int) -> int:
     with rt.db.session() as session:
+        blocked = session.scalar(
+            select(Contact.blocked_at)
+            .join(InboundMessage, InboundMessage.contact_id == Contact.id)
+            .where(InboundMessage.id == message_id)
+        )
         peer_id = session.scalar(
             select(Peer.id)
             .join(InboundMessage, InboundMessage.contact_id == Peer.contact_id)
             .where(InboundMessage.id == message_id)
         )
+    if blocked is not None:
+        return _process_blocked(rt, message_id, is_peer=peer_id is not None)
     if peer_id is not None:  # a volunteer: their texts go to a seeker, or are for the line
         return peer_texts.process(rt, message_id, peer_id, claim)
     now = rt.clock()
@@ -110,6 +141,7 @@ def _process_one(rt: Runtime, message_id: int) -> int:
             consented=contact.consented_at is not None,
             conversation=host.state(),
             checkins=host.checkins(),
+            erase_asked_at=contact.erase_asked_at,
         )
         decision = inbound.decide(view, body_of(rt, message), now, rt.handler)
         # Opt-out first: it cancels what is pending, never the confirmation that follows it.
@@ -121,6 +153,8 @@ def _process_one(rt: Runtime, message_id: int) -> int:
                     host.applied.later("relay_cleanup")
         others = [e for e in decision.effects if not isinstance(e, inbound.SetOptOut)]
         applied = host.apply(others, in_reply_to=message.id)
+        if contact.opted_out and not decision.effects:  # unanswered, but a crisis reaches a coordinator
+            safety.scan_unanswered(host, body_of(rt, message), message.id, answer=False)
         if message.num_media and relays.of_conversation(session, host.row.id if host.row else None):
             host.send_to(contact.id, message.line_number, host.shared_text(peer_texts.MEDIA_NOT_RELAYED))
     log.info(
@@ -128,4 +162,27 @@ def _process_one(rt: Runtime, message_id: int) -> int:
         extra={"inbound_id": message_id, "contact_id": view.id, "replies": len(applied.outbound_ids)},
     )
     conversations.after_commit(rt, applied)
+    return 1
+
+
+def _process_blocked(rt: Runtime, message_id: int, *, is_peer: bool) -> int:
+    """A number on the block list: its texts are kept and never answered or matched. STOP and
+    START still set the opt-out state; crisis words still reach a coordinator, and the crisis
+    resources still reach the texter (safety comes before the block)."""
+    now = rt.clock()
+    with rt.db.session() as session:
+        if not claim(session, message_id, now):
+            return 0
+        message = session.get_one(InboundMessage, message_id)
+        contact = session.get_one(Contact, message.contact_id)
+        host = conversations.Host(rt, session, contact, message.line_number, now)
+        host.party = PEER if is_peer else None
+        text = body_of(rt, message)
+        keyword = classify(text, opted_out=contact.opted_out)
+        if keyword is not None and keyword[0] in (Keyword.OPT_OUT, Keyword.OPT_IN):
+            contacts.set_opt_out(session, contact, keyword[0] is Keyword.OPT_OUT, "keyword", now)
+        else:
+            safety.scan_unanswered(host, text, message.id, answer=not contact.opted_out)
+    log.info("blocked number's text kept", extra={"inbound_id": message_id, "contact_id": contact.id})
+    conversations.after_commit(rt, host.applied)
     return 1

@@ -14,6 +14,7 @@ from functools import cached_property
 import redis
 
 from service.adapters.contact_cache import ContactIds
+from service.adapters.crisis_files import load_detector
 from service.adapters.crypto import DataCipher
 from service.adapters.db import Database, make_engine, migrate
 from service.adapters.embedded_redis import EmbeddedRedis
@@ -92,7 +93,7 @@ def connect_redis(settings: Settings) -> tuple[redis.Redis, EmbeddedRedis | None
 def build_runtime(settings: Settings, *, migrate_schema: bool = True) -> Runtime:
     """Build every client from settings; apply migrations so the schema is current. A broken
     flow file stops the start here (FlowsInvalid names every problem)."""
-    flows = FlowHandler(load_flows(settings.flows_dir))
+    flows = FlowHandler(load_flows(settings.flows_dir), load_detector())
     db = Database(make_engine(settings.database_url))
     if migrate_schema:
         migrate(db.engine)

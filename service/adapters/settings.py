@@ -47,11 +47,14 @@ SETTING_NAMES = (
     "PEERLINE_OFFER_ACCEPT_MINUTES",
     "PEERLINE_WIDEN_AFTER_REFUSALS",
     "PEERLINE_CRISIS_COOLDOWN_MINUTES",
+    "PEERLINE_RETENTION_DAYS",
+    "PEERLINE_RATE_LIMIT_PER_MINUTE",
 )
 OFFER_STRATEGIES = ("sequential", "fanout")
 # The shipped flows: the checkout's flows/ directory (the image sets PEERLINE_FLOWS_DIR).
 SHIPPED_FLOWS = Path(__file__).resolve().parents[2] / "flows"
 DEV_NUMBER = "+15005550006"  # Twilio's magic "valid" test number: never a real person
+DEV_ONCALL = "+15550109999"  # dev: the on-call coordinator's phone, on the dev phone's list
 DEV_PORT = 5000
 
 
@@ -86,6 +89,8 @@ class Settings:
     offer_accept_minutes: int = 2
     widen_after_refusals: int = 2  # then related topics too
     crisis_cooldown_minutes: int = 60  # no offers to a peer for this long after a crisis talk
+    retention_days: int = 30  # message bodies older than this are purged (daily, and `peerline purge`)
+    rate_limit_per_minute: int = 12  # texts from one phone handled per minute; the rest wait their turn
 
     @property
     def is_dev(self) -> bool:
@@ -169,7 +174,7 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str | None
         public_base_url=(get("PUBLIC_BASE_URL") or f"http://127.0.0.1:{port}").rstrip("/"),
         secret_key=get("PEERLINE_SECRET_KEY") or "",
         data_key=get("PEERLINE_DATA_KEY") or "",
-        oncall_numbers=_split(get("PEERLINE_ONCALL_NUMBERS") or ""),
+        oncall_numbers=_split(get("PEERLINE_ONCALL_NUMBERS") or (DEV_ONCALL if env == "dev" else "")),
         demo_peers=(get("PEERLINE_DEMO_PEERS") or "1") != "0",
         trusted_proxy_hops=int(
             _number("PEERLINE_TRUSTED_PROXY_HOPS", get("PEERLINE_TRUSTED_PROXY_HOPS", ""), 0, 0)
@@ -189,6 +194,10 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str | None
         ),
         crisis_cooldown_minutes=int(
             _number("PEERLINE_CRISIS_COOLDOWN_MINUTES", get("PEERLINE_CRISIS_COOLDOWN_MINUTES", ""), 60, 0)
+        ),
+        retention_days=int(_number("PEERLINE_RETENTION_DAYS", get("PEERLINE_RETENTION_DAYS", ""), 30, 1)),
+        rate_limit_per_minute=int(
+            _number("PEERLINE_RATE_LIMIT_PER_MINUTE", get("PEERLINE_RATE_LIMIT_PER_MINUTE", ""), 12, 1)
         ),
     )
 

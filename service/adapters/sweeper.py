@@ -10,7 +10,8 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from service.adapters.jobqueue import INBOUND, OUTBOUND
+from service.adapters import erasure, retention
+from service.adapters.jobqueue import DEFAULT, INBOUND, OUTBOUND
 from service.adapters.models import (
     CheckinSchedule,
     Contact,
@@ -37,8 +38,12 @@ def sweep(rt: Runtime) -> dict[str, int]:
     claimed: Sequence[int] = []
     timeouts: Sequence[tuple[int, int | None]] = []
     checkins: Sequence[int] = []
+    erasing: Sequence[int] = []
     seekers_waiting = asked_for_peer = 0
     with rt.db.session() as session:
+        # The daily purge: due when the audit log has no purge in the last 24 h. Not while the
+        # default queue has jobs waiting: the purge queued last time is most likely among them.
+        purge = waiting[DEFAULT] == 0 and retention.purge_due(session, now)
         if waiting[INBOUND] == 0:
             contact_ids = session.scalars(
                 select(InboundMessage.contact_id)
@@ -78,6 +83,7 @@ def sweep(rt: Runtime) -> dict[str, int]:
                 )
                 or 0
             )
+            erasing = erasure.still_to_erase(session)  # each erases once nothing is under way
             asked_for_peer = (
                 session.scalar(
                     select(func.count()).select_from(Contact).where(Contact.wants_peer_since.is_not(None))
@@ -94,6 +100,10 @@ def sweep(rt: Runtime) -> dict[str, int]:
         if seekers_waiting or asked_for_peer:
             rt.jobs.match_waiting()
         rt.jobs.relay_cleanup()
+    if purge:
+        rt.jobs.purge_expired()
+    for contact_id in erasing:
+        rt.jobs.erase_contact(contact_id)
     for contact_id in contact_ids:
         rt.jobs.process_contact(contact_id)
     for outbound_id in pending:
@@ -107,4 +117,6 @@ def sweep(rt: Runtime) -> dict[str, int]:
         "timeouts": len(timeouts),
         "checkins": len(checkins),
         "seekers_waiting": seekers_waiting,
+        "purge": int(purge),
+        "erasing": len(erasing),
     }

@@ -69,7 +69,9 @@ def checkin_due(rt: Runtime, contact_id: int) -> str:
         now = rt.clock()
         with rt.db.session() as session:
             schedule = session.get(CheckinSchedule, contact_id)
-            contact = session.get_one(Contact, contact_id)
+            contact = session.get(Contact, contact_id)
+            if contact is None:
+                return "gone"  # erased meanwhile
             if schedule is not None and contact.opted_out:  # opted out by the carrier meanwhile
                 session.delete(schedule)
                 return "off"

@@ -13,10 +13,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from service.core import answers, commands, language, share_review
 from service.core.flow_check import FlowSet
-from service.core.flow_engine import CrisisDetected, CrisisDetector, Effect, Engine, FlowState, Send
+from service.core.flow_engine import (
+    CrisisDetected,
+    CrisisDetector,
+    Effect,
+    Engine,
+    FlowState,
+    Send,
+    crisis_reply,
+)
 from service.core.inbound import Contact
 
 FIRST_CONTACT, CHECK_IN = "first_contact", "check_in"
@@ -60,12 +69,33 @@ class Coached:
 HostEffect = Effect | StateChanged | RunCommand | Coached
 
 
+class ScanOnce:
+    """A text is scanned on several steps of its way (the relay's guard, the engine, a new
+    conversation); remember the last few answers so each text costs one scan."""
+
+    def __init__(self, detector: CrisisDetector) -> None:
+        self.version: str = getattr(detector, "version", "")
+        self._scan = lru_cache(maxsize=256)(detector.scan)
+
+    def scan(self, text: str, locale: str) -> tuple[str, ...]:
+        return self._scan(text, locale)
+
+
 class FlowHandler:
     """Plays the flows for seekers and peers. Pure: the host passes the stored state in and stores it."""
 
     def __init__(self, flow_set: FlowSet, detector: CrisisDetector | None = None) -> None:
         self.flow_set = flow_set
-        self.engine = Engine(flow_set.flows, flow_set.shared, detector)
+        self.engine = Engine(flow_set.flows, flow_set.shared, ScanOnce(detector) if detector else None)
+        self.detector_version: str = getattr(detector, "version", "")  # kept with each hit
+
+    def scan(self, text: str, locale: str) -> tuple[str, ...]:
+        """The crisis reasons in this text (none without a detector)."""
+        return self.engine.detector.scan(text, locale) if self.engine.detector else ()
+
+    def crisis_effects(self, party: str, reasons: tuple[str, ...], locale: str) -> list[HostEffect]:
+        """Crisis words outside any flow: the resources (or help for someone else) at once."""
+        return [CrisisDetected(party, reasons), Send(party, self.shared_text(crisis_reply(reasons), locale))]
 
     def handle(self, contact: Contact, text: str, now: datetime) -> list[HostEffect]:
         locale, active = contact.locale, self.resume(contact.conversation)
@@ -87,11 +117,9 @@ class FlowHandler:
             outcome = self.engine.receive(active, SEEKER, text, now)
             return [*outcome.effects, StateChanged(outcome.state, new=False)]
         speaks = locale or language.guess(text) or "en"
-        detector = self.engine.detector
-        reasons = detector.scan(text, speaks) if detector else ()
+        reasons = self.scan(text, speaks)
         if reasons:  # no conversation yet: resources at once, then the flow begins as usual
-            resources = self.flow_set.shared["crisis_resources"].render(speaks, "sms", {})
-            effects += [CrisisDetected(SEEKER, tuple(reasons)), Send(SEEKER, resources)]
+            effects += self.crisis_effects(SEEKER, reasons, speaks)
         # Commands are for people who know the line; a first text always gets first contact.
         found = commands.match(self.flow_set.commands, SEEKER, text) if contact.consented else None
         if found is not None:
@@ -110,10 +138,9 @@ class FlowHandler:
         if active is not None and (found is None or not self._may_command(active, text)):
             outcome = self.engine.receive(active, PEER, text, now)
             return [*outcome.effects, StateChanged(outcome.state, new=False)]
-        reasons = self.engine.detector.scan(text, locale) if self.engine.detector else ()
+        reasons = self.scan(text, locale)
         if reasons:
-            resources = self.flow_set.shared["crisis_resources"].render(locale, "sms", {})
-            return [CrisisDetected(PEER, tuple(reasons)), Send(PEER, resources)]
+            return [*self.crisis_effects(PEER, reasons, locale)]
         return [RunCommand(found.command.name, found.duration) if found else RunCommand(PEER_STATUS)]
 
     def in_relay(
@@ -125,8 +152,7 @@ class FlowHandler:
         active = self.resume(state)
         if active is None:
             return []
-        detector = self.engine.detector
-        in_crisis = bool(detector and detector.scan(text, active.locale))
+        in_crisis = bool(self.scan(text, active.locale))
         coaching: list[object] = []
         if sender == PEER and not in_crisis:
             found = commands.match(self.flow_set.commands, PEER, text)
@@ -202,8 +228,7 @@ class FlowHandler:
         """What of the seeker's text may reach the peer: None when it holds a number, email,
         link or address (kept back, for the seeker's privacy). Crisis words go through at once,
         with any number or link in them hidden."""
-        detector = self.engine.detector
-        if detector is not None and detector.scan(text, locale):
+        if self.scan(text, locale):
             return share_review.mask_contact(text)
         return None if share_review.has_contact(text, share_review.fold(text)) else text
 

@@ -37,6 +37,7 @@ RESERVED = frozenset(
 VOICE_CRISIS_KEY = "9"  # on a call, 9 at any menu dials 988
 HOST_MESSAGES = (  # sent by id
     "crisis_resources",
+    "crisis_third_party",
     "crisis_peer_guidance",
     "no_checkins",
     "peer_welcome",
@@ -56,6 +57,8 @@ HOST_MESSAGES = (  # sent by id
     "peer_free_now",
     "oncall_no_peer",
     "oncall_peer_asks_coordinator",
+    "oncall_crisis",
+    "oncall_burst",
     "seeker_left",
     "seeker_held_contact",
     "peer_left",

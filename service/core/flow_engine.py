@@ -84,6 +84,15 @@ class CrisisDetector(Protocol):
         ...
 
 
+THIRD_PARTY = "third_party"  # the reason category of a text about someone else at risk
+
+
+def crisis_reply(reasons: tuple[str, ...]) -> str:
+    """The shared message for these reasons: help for someone else, or for the texter."""
+    about_others = all(reason.startswith(THIRD_PARTY) for reason in reasons)
+    return "crisis_third_party" if about_others else "crisis_resources"
+
+
 @dataclass(frozen=True)
 class Wait:
     token: int
@@ -223,7 +232,7 @@ class Engine:
             return False
         run.state = replace(run.state, urgent=True)
         run.effects.append(CrisisDetected(sender, tuple(reasons)))
-        run.send(sender, self.shared["crisis_resources"])
+        run.send(sender, self.shared[crisis_reply(reasons)])
         step = run.step()
         if step.kind == "relay" or step.forward:  # the two are connected: the peer must see it, and be guided
             other = _other(sender)

@@ -7,7 +7,7 @@ contact, with their active conversation's state, and the text, and returns effec
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from service.core import replies
@@ -25,6 +25,7 @@ class Contact:
     consented: bool = False
     conversation: FlowState | None = None  # the active conversation's state, if any
     checkins: str | None = None  # "on", "paused", or None when none are set up
+    erase_asked_at: datetime | None = None  # said DELETE once; saying it again soon confirms
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,19 @@ class Reply:
 class SetOptOut:
     opted_out: bool
     reason: str  # "keyword" for STOP/START; carriers give other reasons elsewhere
+
+
+@dataclass(frozen=True)
+class AskErase:
+    """They said DELETE: remember when, and ask them to say it again to confirm."""
+
+
+@dataclass(frozen=True)
+class ConfirmErase:
+    """They said DELETE again in time (or, opted out, cannot be asked): erase them."""
+
+
+ERASE_CONFIRM_WITHIN = timedelta(minutes=10)  # the time replies.ERASE_ASK gives
 
 
 @dataclass
@@ -65,9 +79,22 @@ def decide(contact: Contact, text: str, now: datetime, handler: ConversationHand
             if not contact.opted_out:
                 return Decision([Reply(replies.text(replies.OPTED_IN, locale))])
             return Decision([SetOptOut(False, "keyword"), Reply(replies.text(replies.OPTED_IN, locale))])
+        if kind is Keyword.ERASE:
+            return _erase(contact, locale, now)
         if contact.opted_out:
             return Decision()  # nothing is sent to an opted-out number, help included
         return Decision([Reply(replies.text(replies.HELP, locale))])
     if contact.opted_out:
         return Decision()  # an opted-out person's texts are kept, never answered
     return Decision(handler.handle(contact, text, now))
+
+
+def _erase(contact: Contact, locale: str, now: datetime) -> Decision:
+    """DELETE / BORRAR: ask first, erase on the second. Someone opted out cannot be asked (no
+    text may reach them), and saying DELETE while opted out is already unmistakable."""
+    if contact.opted_out:
+        return Decision([ConfirmErase()])
+    asked = contact.erase_asked_at
+    if asked is not None and now - asked <= ERASE_CONFIRM_WITHIN:
+        return Decision([ConfirmErase(), Reply(replies.text(replies.ERASING, locale))])
+    return Decision([AskErase(), Reply(replies.text(replies.ERASE_ASK, locale))])

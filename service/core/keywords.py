@@ -30,12 +30,25 @@ OPT_IN_WORDS = {"START": "en", "UNSTOP": "en", "YES": "en", "COMENZAR": "es", "A
 # YES re-subscribes only someone who opted out; otherwise it is an ordinary answer.
 OPT_IN_ONLY_WHEN_OPTED_OUT = frozenset({"YES"})
 HELP_WORDS = {"HELP": "en", "INFO": "en", "AYUDA": "es", "INFORMACION": "es"}
+# Data rights: erase me (asked, then confirmed by saying it again). Not carrier words: ours.
+ERASE_WORDS = {
+    "DELETE": "en",
+    "DELETE ME": "en",
+    "DELETE MY DATA": "en",
+    "ERASE": "en",
+    "ERASE ME": "en",
+    "BORRAR": "es",
+    "BORRARME": "es",
+    "BORRAR MIS DATOS": "es",
+    "BORRA MIS DATOS": "es",
+}
 
 
 class Keyword(enum.Enum):
     OPT_OUT = "opt_out"
     OPT_IN = "opt_in"
     HELP = "help"
+    ERASE = "erase"
 
 
 def normalise(text: str) -> str:
@@ -55,4 +68,6 @@ def classify(text: str, *, opted_out: bool) -> tuple[Keyword, str] | None:
         return Keyword.OPT_IN, OPT_IN_WORDS[word]
     if word in HELP_WORDS:
         return Keyword.HELP, HELP_WORDS[word]
+    if word in ERASE_WORDS:
+        return Keyword.ERASE, ERASE_WORDS[word]
     return None

@@ -24,6 +24,24 @@ OPTED_IN = {
     "en": "PeerLine: welcome back, you're subscribed again. Text us any time. Reply STOP to opt out.",
     "es": "PeerLine: bienvenido de nuevo. Escribenos cuando quieras. Responde PARAR para salir.",
 }
+ERASE_ASK = {
+    "en": "PeerLine: to erase your messages and profile for good, reply DELETE again within 10 "
+    "minutes. This can't be undone.",
+    "es": "PeerLine: para borrar para siempre tus mensajes y tu perfil, responde BORRAR otra vez "
+    "antes de 10 minutos. No se puede deshacer.",
+}
+ERASING = {
+    "en": "PeerLine: we're erasing your messages and profile now. You'll get no more texts unless "
+    "you write again. In crisis, call or text 988.",
+    "es": "PeerLine: estamos borrando tus mensajes y tu perfil. No te escribiremos mas salvo que "
+    "vuelvas a escribir. En crisis, llama al 988.",
+}
+SLOW_DOWN = {
+    "en": "PeerLine: that's a lot of texts at once. We have them all and will answer in order, "
+    "please give us a moment. In crisis, call or text 988.",
+    "es": "PeerLine: recibimos muchos mensajes a la vez. Los tenemos todos y responderemos en "
+    "orden, danos un momento. En crisis, llama al 988.",
+}
 
 
 def text(table: dict[str, str], locale: str | None) -> str:

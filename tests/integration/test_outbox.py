@@ -152,6 +152,8 @@ def test_sweeper_requeues_what_was_left_behind(runtime):
         "timeouts": 0,
         "checkins": 0,
         "seekers_waiting": 0,
+        "purge": 1,  # a fresh database has never been purged
+        "erasing": 0,
     }
     run_jobs(runtime)
     assert row(runtime, outbound_id).status == "queued"

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from service.adapters import contacts, outbox, peers
 from service.adapters.models import Contact, OutboundMessage, Peer
 from service.peers_cli import peers_group
-from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, LINE_NUMBER, PUBLIC_BASE_URL
+from tests.support.cli_env import cli_env
 from tests.support.flows import handler
 
 HEADER = "name,phone,topics,languages,capacity,timezone,shifts,weekly_cap_hours\n"
@@ -21,20 +21,7 @@ HEADER = "name,phone,topics,languages,capacity,timezone,shifts,weekly_cap_hours\
 @pytest.fixture
 def cli(settings):
     """Run `peerline peers ...` with the environment pointing at this test's data dir, database and Redis."""
-    env = {
-        "PEERLINE_ENV": "test",
-        "PEERLINE_DATA_DIR": str(settings.data_dir),
-        "DATABASE_URL": settings.database_url,
-        "REDIS_URL": settings.redis_url,
-        "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
-        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-        "PEERLINE_NUMBERS": LINE_NUMBER,
-        "PUBLIC_BASE_URL": PUBLIC_BASE_URL,
-        "PEERLINE_SECRET_KEY": settings.secret_key,
-        "PEERLINE_DATA_KEY": settings.data_key,
-        "PEERLINE_FLOWS_DIR": str(settings.flows_dir),
-    }
-    return lambda *args: CliRunner(env=env).invoke(peers_group, list(args))
+    return lambda *args: CliRunner(env=cli_env(settings)).invoke(peers_group, list(args))
 
 
 def welcome(locale):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 
 import pytest
 from sqlalchemy import func, select
@@ -98,6 +99,9 @@ def test_a_redelivered_message_sid_gets_one_reply(client, runtime):
 
 
 def test_fifty_texts_posted_at_once_are_processed_in_order_exactly_once(app, runtime):
+    # The rate limit would hold most of these back (tests/integration/test_safety.py checks that);
+    # lifted here, to see ordering and exactly-once alone.
+    runtime.settings = replace(runtime.settings, rate_limit_per_minute=100)
     runtime.handler = handler = EchoHandler()
     runtime.sender = sender = FakeSender()
     bodies = [f"text {i}" for i in range(50)]

@@ -14,8 +14,14 @@ NOW = datetime(2026, 1, 5, 15, 0, tzinfo=UTC)
 
 
 class Detector:
+    def __init__(self):
+        self.scanned = []
+
     def scan(self, text, locale):
-        return ("ideation",) if "want to die" in text else ()
+        self.scanned.append(text)
+        if "my brother" in text:
+            return ("third_party: my brother ... wants to end it",)
+        return ("ideation: want to die",) if "want to die" in text else ()
 
 
 def with_detector():
@@ -31,7 +37,7 @@ def started(flow_handler, flow="check_in", locale="en"):
 
 def test_a_first_text_in_crisis_gets_resources_then_the_welcome_and_is_urgent():
     effects = with_detector().handle(Contact(1, "en", False), "i want to die", NOW)
-    assert effects[0] == CrisisDetected("seeker", ("ideation",))
+    assert effects[0] == CrisisDetected("seeker", ("ideation: want to die",))
     texts = [e.text for e in effects if isinstance(e, Send)]
     assert "988" in texts[0] and texts[1].startswith("Welcome to PeerLine")
     assert next(e for e in effects if isinstance(e, StateChanged)).state.urgent
@@ -92,3 +98,27 @@ def test_a_first_text_in_spanish_gets_the_welcome_spanish_first():
     assert next(e for e in effects if isinstance(e, Send)).text.startswith("Te damos la bienvenida")
     chosen = handler().handle(Contact(4, "en", False, False), "hola", NOW)  # a choice made wins
     assert next(e for e in chosen if isinstance(e, Send)).text.startswith("Welcome to PeerLine")
+
+
+def test_a_text_about_someone_else_at_risk_gets_its_own_answer_in_a_flow_and_outside():
+    flows = with_detector()
+    report = "my brother says he wants to end it"
+    outside = flows.handle(Contact(1, "es", False, True), report, NOW)
+    assert outside[0] == CrisisDetected("seeker", ("third_party: my brother ... wants to end it",))
+    assert outside[1] == Send("seeker", flows.shared_text("crisis_third_party", "es"))
+    inside = flows.handle(Contact(1, "en", False, True, started(flows)), report, NOW)
+    texts = [e.text for e in inside if isinstance(e, Send)]
+    assert texts == [flows.shared_text("crisis_third_party", "en")]
+    own = flows.handle(Contact(1, "en", False, True, started(flows)), "i want to die", NOW)
+    assert [e.text for e in own if isinstance(e, Send)] == [flows.shared_text("crisis_resources", "en")]
+
+
+def test_each_text_is_scanned_once_on_its_way_through_the_relay():
+    detector = Detector()
+    from service.core.conversation import FlowHandler, RelayView
+
+    flows = FlowHandler(handler().flow_set, detector)
+    talking = replace(started(flows), flow="story_sharing", step="exchange")
+    flows.in_relay(talking, "peer", "i want to die some days", NOW, RelayView())
+    flows.handle(Contact(1, "en", False, True, talking), "i want to die", NOW)
+    assert detector.scanned == ["i want to die some days", "i want to die"]

@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from service.core import replies
-from service.core.inbound import Contact, Reply, SetOptOut, decide
+from service.core.inbound import AskErase, ConfirmErase, Contact, Reply, SetOptOut, decide
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
@@ -51,3 +51,30 @@ def test_known_locale_wins_over_the_keyword_language():
 
 def test_a_sentence_with_stop_in_it_goes_to_the_conversation():
     assert run("I want to stop drinking") == [Reply("flow got: I want to stop drinking")]
+
+
+def erase(text, asked=None, opted_out=False, locale=None):
+    contact = Contact(id=1, locale=locale, opted_out=opted_out, erase_asked_at=asked)
+    return decide(contact, text, NOW, Conversation()).effects
+
+
+def test_delete_asks_first_then_erases_on_the_second():
+    assert erase("DELETE") == [AskErase(), Reply(replies.ERASE_ASK["en"])]
+    assert erase("delete", asked=NOW - timedelta(minutes=9)) == [ConfirmErase(), Reply(replies.ERASING["en"])]
+
+
+def test_a_late_second_delete_asks_again():
+    assert erase("DELETE", asked=NOW - timedelta(minutes=11)) == [AskErase(), Reply(replies.ERASE_ASK["en"])]
+
+
+def test_borrar_asks_in_spanish():
+    assert erase("Borrar.") == [AskErase(), Reply(replies.ERASE_ASK["es"])]
+    assert erase("borrar mis datos", asked=NOW, locale="es") == [ConfirmErase(), Reply(replies.ERASING["es"])]
+
+
+def test_opted_out_delete_erases_without_a_text():
+    assert erase("DELETE", opted_out=True) == [ConfirmErase()]
+
+
+def test_a_sentence_with_delete_is_an_ordinary_text():
+    assert erase("how do I delete an app") == [Reply("flow got: how do I delete an app")]

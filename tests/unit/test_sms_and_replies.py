@@ -31,6 +31,9 @@ TABLES = {
     "HELP": replies.HELP,
     "OPTED_OUT": replies.OPTED_OUT,
     "OPTED_IN": replies.OPTED_IN,
+    "ERASE_ASK": replies.ERASE_ASK,
+    "ERASING": replies.ERASING,
+    "SLOW_DOWN": replies.SLOW_DOWN,
 }
 
 

@@ -47,6 +47,7 @@ def phone_page() -> str:
     """The page: one or more phones side by side (static assets only, no inline script)."""
     settings = _runtime().settings
     peers = [(p.phone, f"{p.name} — peer") for p in DEMO_PEERS] if settings.demo_peers else []
+    peers += [(number, "on-call coordinator") for number in settings.oncall_numbers]
     return render_template(
         "dev/phone.html", line_numbers=settings.numbers, fake_phones=FAKE_PHONES, demo_peers=peers
     )
