@@ -59,7 +59,8 @@ def report(counts: dict[str, int], days: int, cutoff: datetime, dry_run: bool) -
     verb = "would purge" if dry_run else "purged"
     line = (
         f"{verb} {counts['inbound']} inbound and {counts['outbound']} outbound message bodies"
-        f" and {counts['conversations']} conversation states older than {days} days"
+        f", {counts['conversations']} conversation states"
+        f" and {counts['crisis_hits']} crisis hits' quoted words older than {days} days"
         f" (before {cutoff:%Y-%m-%d %H:%M} UTC)"
     )
     return line + ("; nothing changed (--dry-run)" if dry_run else "")

@@ -79,6 +79,7 @@ class Host:
     def apply(self, effects: Sequence[object], in_reply_to: int | None = None) -> Applied:
         # Handoffs read the answers as they are after this input (the new state comes last).
         self.latest = next((e.state for e in reversed(effects) if isinstance(e, StateChanged)), self.stored)
+        crises: list[CrisisDetected] = []
         for effect in effects:
             if isinstance(effect, (Send, Reply)):
                 self._send(effect, in_reply_to)
@@ -99,11 +100,13 @@ class Host:
             elif isinstance(effect, ConfirmErase):
                 erasure.confirmed(self)
             elif isinstance(effect, CrisisDetected):
-                safety.on_crisis(self, effect, in_reply_to)  # the engine already made it urgent
+                crises.append(effect)
             elif isinstance(effect, (Ended, FlowStarted, ScheduleTimeout)):
                 pass  # recorded through the state (flow, content hash, wait, ended) in _store
             else:
                 log.error("effect with no host yet", extra={"effect": type(effect).__name__})
+        for crisis in crises:  # once the conversation row exists: the alert and the hit point to it
+            safety.on_crisis(self, crisis, in_reply_to)  # the engine already made it urgent
         while self.events and self.stored is not None:  # e.g. "won": the peer's offer flow goes on
             name, values = self.events.pop(0)
             outcome = self.rt.flows.engine.event(self.stored, name, self.now, values)

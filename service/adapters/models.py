@@ -332,8 +332,9 @@ class Alert(Base):
 
 
 class CrisisHit(Base):
-    """A text the crisis detector flagged, kept for review with its reasons (never the text: that
-    stays in its message, encrypted, until retention purges it)."""
+    """A text the crisis detector flagged, kept for review with its reasons. The categories are
+    plain (they count for the metrics); the reasons quote the text, so they are encrypted like
+    bodies and purged with them."""
 
     __tablename__ = "crisis_hits"
     id: Mapped[int] = mapped_column(Id, primary_key=True)
@@ -343,7 +344,8 @@ class CrisisHit(Base):
     inbound_id: Mapped[int | None] = mapped_column(ForeignKey("inbound_messages.id"))
     conversation_id: Mapped[int | None] = mapped_column(ForeignKey("conversations.id"))
     alert_id: Mapped[int | None] = mapped_column(ForeignKey("alerts.id"))
-    reasons: Mapped[str] = mapped_column(Text)  # JSON list: "intent: going to kill myself"
+    categories: Mapped[str] = mapped_column(String(200))  # "intent ideation"
+    reasons_cipher: Mapped[bytes | None] = mapped_column(LargeBinary)  # JSON list; None once purged
     detector_version: Mapped[str] = mapped_column(String(32))
 
 

@@ -20,7 +20,14 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from service.adapters import contacts
 from service.adapters.db import rows_changed
-from service.adapters.models import AuditEvent, Base, Conversation, InboundMessage, OutboundMessage
+from service.adapters.models import (
+    AuditEvent,
+    Base,
+    Conversation,
+    CrisisHit,
+    InboundMessage,
+    OutboundMessage,
+)
 from service.adapters.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -54,6 +61,8 @@ def targets(cutoff: datetime) -> dict[str, Target]:
             (OutboundMessage.created_at < cutoff, OutboundMessage.status.not_in(UNSENT)),
         ),
         "conversations": Target(Conversation, Conversation.state_cipher, (Conversation.ended_at < cutoff,)),
+        # the words a crisis hit quotes; its categories stay for review counts
+        "crisis_hits": Target(CrisisHit, CrisisHit.reasons_cipher, (CrisisHit.at < cutoff,)),
     }
 
 

@@ -1,6 +1,7 @@
 """What the line does when a text shows a crisis, beyond the resources the flows already sent.
 
-Every hit is kept for review with its reasons (never the text), the conversation is flagged so a
+Every hit is kept for review with its reasons (categories in plain; the quoted words encrypted,
+like the text they come from, and purged with it), the conversation is flagged so a
 waiting seeker goes first and the peer cools down after it, and coordinators are alerted: an
 alert record for the dashboard and a text to each on-call number. One open crisis alert per
 person: further hits before a coordinator acknowledges it join that alert instead of texting
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 
 from service.adapters import alerts, peers, relays
+from service.adapters.crypto import DataCipher
 from service.adapters.models import Alert, CrisisHit
 from service.core.conversation import PEER
 from service.core.flow_engine import CrisisDetected
@@ -25,6 +27,19 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 CRISIS = "crisis"  # the alert kind; on-call text `oncall_crisis`
+REASONS_CONTEXT = b"crisis_hits.reasons"
+
+
+def categories_of(reasons: tuple[str, ...]) -> list[str]:
+    """ "intent: kill myself tonight" -> "intent": what may be logged and counted."""
+    return [reason.split(":", 1)[0].strip() for reason in reasons]
+
+
+def reasons_of(rt_cipher: DataCipher, hit: CrisisHit) -> list[str]:
+    """The hit's reasons, quoting the text; [] once purged."""
+    if hit.reasons_cipher is None:
+        return []
+    return list(json.loads(rt_cipher.decrypt(hit.reasons_cipher, REASONS_CONTEXT)))
 
 
 def on_crisis(host: Host, effect: CrisisDetected, inbound_id: int | None) -> None:
@@ -45,14 +60,15 @@ def on_crisis(host: Host, effect: CrisisDetected, inbound_id: int | None) -> Non
             inbound_id=inbound_id,
             conversation_id=host.row.id if host.row is not None else None,
             alert_id=alert.id,
-            reasons=json.dumps(list(effect.reasons)),
+            categories=" ".join(categories_of(effect.reasons)),
+            reasons_cipher=host.cipher.encrypt(json.dumps(list(effect.reasons)), REASONS_CONTEXT),
             detector_version=host.rt.flows.detector_version,
         )
     )
     host.applied.later("match_waiting")  # a waiting seeker at risk is offered first, now
     log.warning(
         "crisis language",
-        extra={"contact_id": writer, "alert_id": alert.id, "reasons": list(effect.reasons)},
+        extra={"contact_id": writer, "alert_id": alert.id, "categories": categories_of(effect.reasons)},
     )
 
 

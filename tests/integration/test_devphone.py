@@ -19,6 +19,7 @@ from werkzeug.serving import make_server
 
 from service.adapters.models import InboundMessage
 from service.adapters.runtime import Runtime, build_runtime
+from service.adapters.settings import DEV_ONCALL
 from service.web import create_app
 from service.web.dev.devphone import FAKE_PHONES
 from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, LINE_NUMBER, make_settings
@@ -232,6 +233,7 @@ def test_the_page_serves_its_own_assets_with_no_inline_script(phone_app):
     assert all(phone in html for phone in FAKE_PHONES)
     assert 'name="viewport"' in html and "@media" in (STATIC / "phone.css").read_text()
     assert 'id="add-phone"' in html and 'data-max-phones="4"' in html
+    assert f'value="{DEV_ONCALL}" label="on-call coordinator"' in html  # alerts can be read there
 
 
 def test_the_dev_phone_exists_only_in_dev(tmp_path):

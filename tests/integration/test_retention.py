@@ -12,10 +12,10 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from service.adapters import contacts, intake, outbox, processing, retention, sweeper
+from service.adapters import contacts, intake, outbox, processing, retention, safety, sweeper
 from service.adapters.conversation_rows import STATE_CONTEXT, state_of
 from service.adapters.jobqueue import DEFAULT
-from service.adapters.models import AuditEvent, Conversation, InboundMessage, OutboundMessage
+from service.adapters.models import AuditEvent, Conversation, CrisisHit, InboundMessage, OutboundMessage
 from service.adapters.runtime import utc_now
 from service.purge_cli import purge as purge_command
 from tests.conftest import AUTH_TOKEN, LINE_NUMBER, PUBLIC_BASE_URL
@@ -27,7 +27,8 @@ from tests.support.twilio_signing import inbound_params, message_sid, signed_pos
 NOW = datetime(2026, 11, 25, 7, 0, tzinfo=UTC)
 SEEKER = "+15551230001"
 OLD, RECENT = timedelta(days=31), timedelta(days=29)
-ALL_ZERO = {"inbound": 0, "outbound": 0, "conversations": 0}
+ALL_ZERO = {"inbound": 0, "outbound": 0, "conversations": 0, "crisis_hits": 0}
+PURGED = {"inbound": 1, "outbound": 2, "conversations": 1, "crisis_hits": 1}
 
 
 @dataclass
@@ -83,11 +84,25 @@ def seed(runtime, now: datetime) -> Seeded:
             session.flush()
             return row.id
 
+        def crisis_hit(age: timedelta) -> int:
+            row = CrisisHit(
+                at=now - age,
+                contact_id=contact_id,
+                party="seeker",
+                categories="ideation",
+                reasons_cipher=cipher.encrypt('["ideation: want to die"]', safety.REASONS_CONTEXT),
+                detector_version="test",
+            )
+            session.add(row)
+            session.flush()
+            return row.id
+
         return Seeded(
             purged={
                 "inbound": [inbound(OLD, processed=True)],
                 "outbound": [outbound(OLD, "delivered"), outbound(OLD, "failed")],
                 "conversations": [conversation(OLD + timedelta(hours=1), ended=OLD)],
+                "crisis_hits": [crisis_hit(OLD)],
             },
             kept={
                 "inbound": [inbound(RECENT, processed=True), inbound(OLD, processed=False)],
@@ -96,16 +111,22 @@ def seed(runtime, now: datetime) -> Seeded:
                     conversation(OLD + timedelta(hours=1), ended=RECENT),
                     conversation(OLD + timedelta(days=5), ended=None),  # long, but still going
                 ],
+                "crisis_hits": [crisis_hit(RECENT)],
             },
         )
 
 
-MODELS = {"inbound": InboundMessage, "outbound": OutboundMessage, "conversations": Conversation}
+COLUMNS = {
+    "inbound": InboundMessage.body_cipher,
+    "outbound": OutboundMessage.body_cipher,
+    "conversations": Conversation.state_cipher,
+    "crisis_hits": CrisisHit.reasons_cipher,
+}
 
 
 def ciphers(runtime, kind: str, ids: list[int]) -> list[bytes | None]:
-    model = MODELS[kind]
-    column = model.state_cipher if kind == "conversations" else model.body_cipher
+    column = COLUMNS[kind]
+    model = column.class_
     with runtime.db.session() as session:
         return list(session.scalars(select(column).where(model.id.in_(ids)).order_by(model.id)))
 
@@ -128,7 +149,7 @@ def run_purge(runtime, actor: str = "system", days: int = 30) -> dict[str, int]:
 
 def test_old_texts_and_ended_conversations_are_purged_recent_and_unfinished_ones_kept(runtime, clock):
     seeded = seed(runtime, NOW)
-    assert run_purge(runtime) == {"inbound": 1, "outbound": 2, "conversations": 1}
+    assert run_purge(runtime) == PURGED
     for kind, ids in seeded.purged.items():
         assert ciphers(runtime, kind, ids) == [None] * len(ids), kind
     for kind, ids in seeded.kept.items():
@@ -158,6 +179,7 @@ def test_each_run_is_audited_with_counts_and_cutoff_only_and_a_second_run_purges
         "inbound": 1,
         "outbound": 2,
         "conversations": 1,
+        "crisis_hits": 1,
         "days": 30,
         "before": "2026-10-26T07:00:00+00:00",
     }
@@ -177,7 +199,7 @@ def test_the_daily_purge_is_due_again_24_hours_after_the_last(runtime, clock):
 
 def test_the_daily_job_runs_once_however_often_it_is_queued(runtime, clock):
     seed(runtime, NOW)
-    assert retention.purge_expired(runtime) == {"inbound": 1, "outbound": 2, "conversations": 1}
+    assert retention.purge_expired(runtime) == PURGED
     clock.advance(minutes=1)
     assert retention.purge_expired(runtime) == {}  # a copy queued while the first ran
     assert len(purge_events(runtime)) == 1
@@ -214,15 +236,19 @@ def purge_cli(settings, monkeypatch):
 
 
 REPORT = re.compile(
-    r"(would purge|purged) (\d+) inbound and (\d+) outbound message bodies and (\d+) conversation states"
+    r"(would purge|purged) (\d+) inbound and (\d+) outbound message bodies, (\d+) conversation states"
+    r" and (\d+) crisis hits' quoted words"
     r" older than (\d+) days \(before (\d{4}-\d\d-\d\d \d\d:\d\d) UTC\)"
 )
 
 
 def parse(output: str) -> tuple[str, int, int, int, int, datetime]:
+    """The verb, the inbound, outbound and state counts, the days, and the cutoff (every crisis
+    hit seeded is a hit too: its count follows the states')."""
     found = REPORT.match(output)
     assert found, output
-    verb, inbound, outbound, states, days, before = found.groups()
+    verb, inbound, outbound, states, hits, days, before = found.groups()
+    assert hits == states  # seed() writes one purgeable of each
     cutoff = datetime.strptime(before, "%Y-%m-%d %H:%M").replace(tzinfo=UTC)
     return verb, int(inbound), int(outbound), int(states), int(days), cutoff
 

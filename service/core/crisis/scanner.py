@@ -83,14 +83,16 @@ class _Language:
         self.data = language
         self.breaks = language.clause_breaks | SENTENCE_ENDS
         compiler = Compiler(language)
-        grouped: dict[tuple[str, str | None, bool], list[Pattern]] = {}
+        # Patterns woken by the same words are searched as one expression; a text wakes few of them.
+        grouped: dict[tuple[str, str | None, bool, frozenset[str] | None], list[Pattern]] = {}
         for rule in language.rules:
             persons: tuple[str | None, ...] = PERSONS if compiler.personal(rule.pattern) else (None,)
             for person in persons:
-                grouped.setdefault((rule.category, person, rule.needs_context), []).append(rule.pattern)
+                key = (rule.category, person, rule.needs_context, compiler.anchors(rule.pattern, person))
+                grouped.setdefault(key, []).append(rule.pattern)
         self.rules = [
-            (category, person, needs_context, regex, union(compiler.anchors(p, person) for p in patterns))
-            for (category, person, needs_context), patterns in grouped.items()
+            (category, person, needs_context, regex, anchors)
+            for (category, person, needs_context, anchors), patterns in grouped.items()
             if (regex := compiler.regex(patterns, person)) is not None
         ]
         # Which rules a word can wake: a text is searched only with the rules its words anchor.

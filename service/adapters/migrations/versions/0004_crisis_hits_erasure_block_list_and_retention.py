@@ -47,7 +47,8 @@ def upgrade() -> None:
         sa.Column("inbound_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
         sa.Column("conversation_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
         sa.Column("alert_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
-        sa.Column("reasons", sa.Text(), nullable=False),
+        sa.Column("categories", sa.String(length=200), nullable=False),
+        sa.Column("reasons_cipher", sa.LargeBinary(), nullable=True),
         sa.Column("detector_version", sa.String(length=32), nullable=False),
         sa.ForeignKeyConstraint(
             ["alert_id"],
