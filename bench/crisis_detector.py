@@ -186,10 +186,10 @@ def report(path: Path, cases: list[Case], ours: list[tuple[str, ...]], theirs: l
                 f"  {lang:4} {name:9} {_pct(counts.recall()):>7} {_pct(counts.precision()):>9}"
                 f" {_pct(counts.f1()):>7} {_pct(counts.false_alarms()):>12}"
             )
-        mine, base = (_counts(cases, found, lang) for found in (ours, theirs))
+        detector, naive = _counts(cases, ours, lang), _counts(cases, theirs, lang)
         print(
-            f"  {lang:4} {'ratio':9} {_ratio(mine.recall(), base.recall()):>7}"
-            f" {_ratio(mine.precision(), base.precision()):>9} {_ratio(mine.f1(), base.f1()):>7}"
+            f"  {lang:4} {'ratio':9} {_ratio(detector.recall(), naive.recall()):>7}"
+            f" {_ratio(detector.precision(), naive.precision()):>9} {_ratio(detector.f1(), naive.f1()):>7}"
         )
     reported_precision(cases, ours)
 

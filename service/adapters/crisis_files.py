@@ -2,8 +2,8 @@
 
 Read as the flow files are (YAML 1.2, a duplicate key is an error) and checked by
 `core.crisis.parse_lexicon`; a broken lexicon stops whoever loads it with every problem named. The
-detector is built once per process and directory: compiling its patterns takes a fraction of a
-second, scanning a text well under a millisecond.
+detector is built once per process and directory: compiling its patterns takes about a second,
+scanning a text well under a millisecond.
 """
 
 from __future__ import annotations

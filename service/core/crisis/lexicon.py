@@ -65,6 +65,7 @@ class LanguageLexicon:
     stop_at: frozenset[str]  # a new subject starts a new clause: "i am not ok i want to die"
     carry_over: frozenset[str]  # ...unless it follows one of these: "not that i want to die"
     people_verbs: frozenset[str]  # words after a person that make them the subject: "my son is"
+    owned: frozenset[str]  # after "<person> s", a thing owned, not "is": "my dad's gun is loaded"
     question_words: frozenset[str]  # first words of a question: "do you want to die"
     slots: Mapping[str, Mapping[str | None, tuple[Pattern, ...]]]  # person (None: both) -> entries
     rules: tuple[Rule, ...]
@@ -87,7 +88,7 @@ _NORMALISE_FIELDS = ("rewrite", "contractions", "typo_targets", "known_words")
 _NEGATION_FIELDS = (
     "negators", "window", "clause_breaks", "not_negating", "denials", "stop_at", "carry_over"
 )  # fmt: skip
-_SUBJECT_FIELDS = (*SUBJECT_LISTS, "people_verbs", "question_words")
+_SUBJECT_FIELDS = (*SUBJECT_LISTS, "people_verbs", "owned", "question_words")
 _NORMAL_KEY = re.compile(r"^[a-z0-9ñ']+(?: [a-z0-9ñ']+)?$")
 _NORMAL_WORDS = re.compile(r"^[a-z0-9ñ]+(?: [a-z0-9ñ]+)*$")
 
@@ -185,6 +186,7 @@ class _Reader:
             people_verbs=frozenset(
                 self.words(subjects_data.get("people_verbs", []), "subjects.people_verbs")
             ),
+            owned=frozenset(self.words(subjects_data.get("owned", []), "subjects.owned")),
             question_words=frozenset(
                 self.words(subjects_data.get("question_words", []), "subjects.question_words")
             ),

@@ -103,6 +103,9 @@ class _Parser:
         while self._peek() == "|":
             self.at += 1
             found.append(self.sequence())
+        if len(found) > 1 and any(all(isinstance(n, Maybe) for n in o) for o in found):
+            # "(a|b?)" matches nothing at all as readily as b: write "(a|b)?" if that is meant
+            raise PatternSyntaxError("an alternative must need a word: write '(a|b)?' for an optional group")
         return tuple(found)
 
     def sequence(self) -> tuple[Node, ...]:

@@ -181,7 +181,7 @@ class _Language:
     ) -> list[_Candidate]:
         """Weak matches that something else in the text supports: a strong match, a word that
         speaks of dying, or another weak match; never the weak match's own words ("I bought a
-        rope" is not made a crisis by "rope")."""
+        rope" is not made a crisis by "rope", nor "I'm ready to go" by "I'm ready")."""
         regex = self.marker("context", present)
         spans = [line.span(m) for m in regex.finditer(masked)] if regex else []
         evidence = [(first, last) for first, last in spans if not self.negated(line, first, free)]
@@ -269,7 +269,6 @@ class _Sentences:
         A person named is the subject only when what follows says so: "my friend wants to die",
         "my son is ...", not "lost my dad and want to die".
         """
-        words = self.line.words
         sentence = self.line.sentence(first)
         for index in range(first - 1, max(-1, first - 1 - SUBJECT_REACH), -1):
             if self.line.sentence(index) != sentence:
@@ -277,16 +276,27 @@ class _Sentences:
             label = self.labels.get(index)
             if label is None or label[0] not in kinds:
                 continue
-            if (
-                label[0] == "people"
-                and index + 1 != first
-                and words[index + 1] not in self.language.data.people_verbs
-            ):
+            if label[0] == "people" and not self._names_subject(index, first):
                 continue
             if label[0] == "addressee" and not self._question(sentence):
                 continue  # "you" in a statement is mostly the texter talking of themselves
             return label[0], label[1], index
         return None
+
+    def _names_subject(self, index: int, first: int) -> bool:
+        """A person named ends at `index`: are they the subject of the words at `first`? Only when
+        a verb follows ("my friend wants", "my son's been"), not a thing they own ("my dad's gun")."""
+        words, data = self.line.words, self.language.data
+        if index + 1 == first:
+            return True
+        after = words[index + 1]
+        if after == "s" and index + 2 < len(words) and words[index + 2] in data.owned:
+            return False
+        return after in data.people_verbs
+
+    def _says_self(self, candidate: _Candidate) -> bool:
+        """The texter is named inside the match: "they'd be better off if I was gone"."""
+        return any(self.labels.get(i, ("",))[0] == "self" for i in range(candidate.first, candidate.last + 1))
 
     def _question(self, sentence: int) -> bool:
         indexes = [i for i in range(len(self.line.words)) if self.line.sentence(i) == sentence]
@@ -300,6 +310,8 @@ class _Sentences:
             near = self.subject(candidate.first)
             if candidate.category == "abuse" and person is None:
                 person, explicit = "self", True  # the subject is the one who hits, not the one at risk
+            elif person is None and self._says_self(candidate):
+                person, explicit = "self", True
             elif person is None:
                 explicit = near is not None
                 kind = near[0] if near else "self"
