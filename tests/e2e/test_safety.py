@@ -4,6 +4,8 @@ words mid-check-in and mid-relay, from the seeker and from the peer, and DELETE 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from sqlalchemy import create_engine, func, select
@@ -20,6 +22,7 @@ from service.adapters.models import (
     OutboundMessage,
     Relay,
 )
+from service.adapters.outbox import body_of
 from service.core import replies
 from tests.conftest import _reset_postgres
 from tests.e2e.line import Line, wait_for
@@ -44,9 +47,20 @@ def line(tmp_path):
     running.stop()
 
 
-def database(line: Line) -> Session:
+@contextmanager
+def database(line: Line) -> Iterator[Session]:
     """A fresh session each time: a long read transaction would not see the workers' writes."""
-    return Session(create_engine(line.database_url))
+    engine = create_engine(line.database_url)
+    try:
+        with Session(engine) as session:
+            yield session
+    finally:
+        engine.dispose()
+
+
+def scalar(line: Line, query):
+    with database(line) as session:
+        return session.scalar(query)
 
 
 def last_text_starts(line: Line, phone: str, start: str) -> bool:
@@ -65,8 +79,6 @@ def answered_in_the_same_step(line: Line, phone: str, start: str) -> bool:
     with database(line) as session:
         who = contact_id(line, phone)
         cipher = DataCipher(line.env()["PEERLINE_DATA_KEY"])
-        from service.adapters.outbox import body_of
-
         for row in session.scalars(select(OutboundMessage).where(OutboundMessage.contact_id == who)):
             if body_of(cipher, row).startswith(start) and row.in_reply_to is not None:
                 hit = session.scalar(select(CrisisHit).where(CrisisHit.inbound_id == row.in_reply_to))
@@ -134,12 +146,12 @@ def test_delete_end_to_end_leaves_only_a_tombstone(line):
     for body in bodies:
         line.text(SEEKER, body)
     handled = select(func.count()).where(InboundMessage.processed_at.is_not(None))
-    wait_for(lambda: database(line).scalar(handled) == len(bodies), 30, "the check-in")
+    wait_for(lambda: scalar(line, handled) == len(bodies), 30, "the check-in")
     line.text(SEEKER, "DELETE")
     wait_for(lambda: line.received_by(SEEKER)[-1] == replies.ERASE_ASK["en"], 30, "the question")
     line.text(SEEKER, "DELETE")
     wait_for(lambda: line.received_by(SEEKER)[-1] == replies.ERASING["en"], 30, "the last text")
-    wait_for(lambda: database(line).scalar(select(Erasure.id)), 60, "the erasure")
+    wait_for(lambda: scalar(line, select(Erasure.id)), 60, "the erasure")
     with database(line) as session:
         assert contact_id(line, SEEKER) is None
         assert session.scalars(select(InboundMessage)).all() == []
