@@ -35,11 +35,11 @@ def categories_of(reasons: tuple[str, ...]) -> list[str]:
     return [reason.split(":", 1)[0].strip() for reason in reasons]
 
 
-def reasons_of(rt_cipher: DataCipher, hit: CrisisHit) -> list[str]:
+def reasons_of(cipher: DataCipher, hit: CrisisHit) -> list[str]:
     """The hit's reasons, quoting the text; [] once purged."""
     if hit.reasons_cipher is None:
         return []
-    return list(json.loads(rt_cipher.decrypt(hit.reasons_cipher, REASONS_CONTEXT)))
+    return list(json.loads(cipher.decrypt(hit.reasons_cipher, REASONS_CONTEXT)))
 
 
 def on_crisis(host: Host, effect: CrisisDetected, inbound_id: int | None) -> None:
