@@ -3,7 +3,8 @@
 Test sets are JSON lines {"text", "lang": "en"|"es", "label": "crisis"|"third_party"|"none",
 "category": ...}: crisis categories ideation, intent, plan, means, self_harm, imminent, abuse;
 third_party; and for label none, idiom, negation, past, recovery, everyday, media. Each file is
-scored on its own (default: tests/data/crisis/dev.jsonl, then holdout.jsonl if present).
+scored on its own (default: tests/data/crisis/dev.jsonl, then holdout.jsonl and holdout2.jsonl if
+present).
 
 For the detector (`service.adapters.crisis_files.load_detector()`, the shipped lexicon) and, in the
 same run, a naive baseline (a plain list of obvious words -- "suicide", "kill myself", "die",
@@ -22,9 +23,9 @@ or idioms), it prints:
     .venv/bin/python bench/crisis_detector.py [--cases PATH ...] [--repeat 5] [--show-misses]
 
 `--show-misses` prints the texts the detector gets wrong, to tune the lexicon on a development set.
-It refuses to print any file named holdout2*: the blind set is an honest measure only as long as
-nobody reads its texts or tunes to them. (dev and holdout have both been tuned on: their figures
-show the lexicon still covers what it covered, not how well it generalises.)
+It refuses to print any file named holdout3*: the blind set is an honest measure only as long as
+nobody reads its texts or tunes to them. (dev, holdout and holdout2 have all been tuned on: their
+figures show the lexicon still covers what it covered, not how well it generalises.)
 """
 
 from __future__ import annotations
@@ -47,9 +48,9 @@ from service.adapters.crisis_files import load_detector  # noqa: E402
 from service.core.crisis import CATEGORIES  # noqa: E402
 
 DATA = ROOT / "tests" / "data" / "crisis"
-DEFAULT_CASES = (DATA / "dev.jsonl", DATA / "holdout.jsonl")
+DEFAULT_CASES = (DATA / "dev.jsonl", DATA / "holdout.jsonl", DATA / "holdout2.jsonl")
 POSITIVE = ("crisis", "third_party")
-BLIND_PREFIX = "holdout2"  # the blind test set: scored, never printed
+BLIND_PREFIX = "holdout3"  # the blind test set: scored, never printed
 NONE_CATEGORIES = ("idiom", "negation", "past", "recovery", "everyday", "media")
 BASELINE_WORDS = (
     "suicide", "suicidal", "kill myself", "killing myself", "end my life", "end it all", "die",

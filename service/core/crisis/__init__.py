@@ -59,7 +59,11 @@ in the same sentence can hide a real risk ("bought a rope for the tent... and fo
 sentence is about is a guess from the nearest subject; reported questions ("she asked if I was
 suicidal") and quoted lyrics read as statements; only English and Spanish, typos only in the few
 listed long words, and Spanish without accents loses the person of some verbs ("me golpeó" /
-"me golpeo", "me quemó" / "me quemo"). It is a safety net, not an assessment.
+"me golpeo", "me quemó" / "me quemo"). "one night" / "that night" / "una noche" mark a
+sentence as history like "years ago" (a peer's past story: "I took 30 pills one night"), so "I'll do
+it one night" is set aside unless the sentence also says now ("tonight", "this week", "again"); a
+person followed by "in", "from" or "de" ("a kid in my class", "un chavo de mi salón") is taken as
+the sentence's subject. It is a safety net, not an assessment.
 """
 
 from __future__ import annotations
