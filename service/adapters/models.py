@@ -143,6 +143,9 @@ class AuditEvent(Base):
     subject_id: Mapped[int | None] = mapped_column(Id)
     detail: Mapped[str] = mapped_column(Text, default="{}")
 
+    # the sweeper asks every few seconds when the last daily purge ran
+    __table_args__ = (Index("ix_audit_events_action_at", "action", "at"),)
+
 
 class Conversation(Base):
     """One run of flows with a person: the engine's state (encrypted: answers can be personal),

@@ -72,6 +72,8 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_crisis_hits_at"), ["at"], unique=False)
         batch_op.create_index(batch_op.f("ix_crisis_hits_contact_id"), ["contact_id"], unique=False)
 
+    op.create_index("ix_audit_events_action_at", "audit_events", ["action", "at"], unique=False)
+
     with op.batch_alter_table("contacts", schema=None) as batch_op:
         batch_op.add_column(
             sa.Column("erase_asked_at", service.adapters.models.UTCDateTime(timezone=True), nullable=True)
@@ -124,6 +126,7 @@ def _audit_append_only(dialect: str) -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_audit_events_action_at", table_name="audit_events")
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP TRIGGER audit_events_no_change ON audit_events")
         op.execute("DROP TRIGGER audit_events_no_truncate ON audit_events")
