@@ -113,16 +113,12 @@ def claim(session: Session, message_id: int, now: datetime) -> bool:
 
 def _process_one(rt: Runtime, message_id: int) -> int:
     with rt.db.session() as session:
-        blocked = session.scalar(
-            select(Contact.blocked_at)
+        blocked, peer_id = session.execute(
+            select(Contact.blocked_at, Peer.id)
             .join(InboundMessage, InboundMessage.contact_id == Contact.id)
+            .outerjoin(Peer, Peer.contact_id == Contact.id)
             .where(InboundMessage.id == message_id)
-        )
-        peer_id = session.scalar(
-            select(Peer.id)
-            .join(InboundMessage, InboundMessage.contact_id == Peer.contact_id)
-            .where(InboundMessage.id == message_id)
-        )
+        ).one()
     if blocked is not None:
         return _process_blocked(rt, message_id, is_peer=peer_id is not None)
     if peer_id is not None:  # a volunteer: their texts go to a seeker, or are for the line
@@ -131,9 +127,8 @@ def _process_one(rt: Runtime, message_id: int) -> int:
     with rt.db.session() as session:
         if not claim(session, message_id, now):
             return 0
-        message = session.get_one(InboundMessage, message_id)
-        contact = session.get_one(Contact, message.contact_id)
-        host = conversations.Host(rt, session, contact, message.line_number, now)
+        message, contact, host = _opened(rt, session, message_id, now)
+        text = body_of(rt, message)
         view = inbound.Contact(
             id=contact.id,
             locale=contact.locale,
@@ -143,7 +138,7 @@ def _process_one(rt: Runtime, message_id: int) -> int:
             checkins=host.checkins(),
             erase_asked_at=contact.erase_asked_at,
         )
-        decision = inbound.decide(view, body_of(rt, message), now, rt.handler)
+        decision = inbound.decide(view, text, now, rt.handler)
         # Opt-out first: it cancels what is pending, never the confirmation that follows it.
         for effect in decision.effects:
             if isinstance(effect, inbound.SetOptOut):
@@ -154,7 +149,7 @@ def _process_one(rt: Runtime, message_id: int) -> int:
         others = [e for e in decision.effects if not isinstance(e, inbound.SetOptOut)]
         applied = host.apply(others, in_reply_to=message.id)
         if contact.opted_out and not decision.effects:  # unanswered, but a crisis reaches a coordinator
-            safety.scan_unanswered(host, body_of(rt, message), message.id, answer=False)
+            safety.scan_unanswered(host, text, message.id, answer=False)
         if message.num_media and relays.of_conversation(session, host.row.id if host.row else None):
             host.send_to(contact.id, message.line_number, host.shared_text(peer_texts.MEDIA_NOT_RELAYED))
     log.info(
@@ -173,9 +168,7 @@ def _process_blocked(rt: Runtime, message_id: int, *, is_peer: bool) -> int:
     with rt.db.session() as session:
         if not claim(session, message_id, now):
             return 0
-        message = session.get_one(InboundMessage, message_id)
-        contact = session.get_one(Contact, message.contact_id)
-        host = conversations.Host(rt, session, contact, message.line_number, now)
+        message, contact, host = _opened(rt, session, message_id, now)
         host.party = PEER if is_peer else None
         text = body_of(rt, message)
         keyword = classify(text, opted_out=contact.opted_out)
@@ -186,3 +179,12 @@ def _process_blocked(rt: Runtime, message_id: int, *, is_peer: bool) -> int:
     log.info("blocked number's text kept", extra={"inbound_id": message_id, "contact_id": contact.id})
     conversations.after_commit(rt, host.applied)
     return 1
+
+
+def _opened(
+    rt: Runtime, session: Session, message_id: int, now: datetime
+) -> tuple[InboundMessage, Contact, conversations.Host]:
+    """The claimed text, its sender, and the host of the sender's conversation."""
+    message = session.get_one(InboundMessage, message_id)
+    contact = session.get_one(Contact, message.contact_id)
+    return message, contact, conversations.Host(rt, session, contact, message.line_number, now)

@@ -3,7 +3,6 @@ words mid-check-in and mid-relay, from the seeker and from the peer, and DELETE 
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -24,7 +23,6 @@ from service.adapters.models import (
 )
 from service.adapters.outbox import body_of
 from service.core import replies
-from tests.conftest import _reset_postgres
 from tests.e2e.line import Line, wait_for
 from tests.e2e.test_story_sharing import add_peer, news
 
@@ -36,15 +34,8 @@ ONCALL_TEXT = "PeerLine alert: crisis language in a conversation."
 
 
 @pytest.fixture
-def line(tmp_path):
-    url = os.environ.get("TEST_DATABASE_URL")
-    if url:
-        _reset_postgres(url)
-    else:
-        url = f"sqlite:///{tmp_path / 'var' / 'peerline.db'}"
-    running = Line(tmp_path, url, settings={"PEERLINE_ONCALL_NUMBERS": ONCALL}).start()
-    yield running
-    running.stop()
+def line_settings() -> dict[str, str]:
+    return {"PEERLINE_ONCALL_NUMBERS": ONCALL}
 
 
 @contextmanager
