@@ -125,12 +125,13 @@ def erase(session: Session, contact: Contact, now: datetime) -> dict[str, int]:
         update(CrisisHit).where(CrisisHit.conversation_id.in_(conversations)).values(conversation_id=None)
     )
     session.execute(delete(CrisisHit).where(CrisisHit.contact_id == c))
-    session.execute(update(Alert).where(Alert.contact_id == c).values(contact_id=None))
+    # A coordinator's note on the person's alert may speak of them: it goes with them.
+    session.execute(update(Alert).where(Alert.contact_id == c).values(contact_id=None, note_cipher=None))
     session.execute(
         update(Alert).where(Alert.conversation_id.in_(conversations)).values(conversation_id=None)
     )
     if peer_id is not None:
-        session.execute(update(Alert).where(Alert.peer_id == peer_id).values(peer_id=None))
+        session.execute(update(Alert).where(Alert.peer_id == peer_id).values(peer_id=None, note_cipher=None))
         for column in (PeerRequest.matched_peer_id, PeerRequest.preferred_peer_id):
             session.execute(update(PeerRequest).where(column == peer_id).values({column.key: None}))
     session.execute(delete(Offer).where(or_(Offer.request_id.in_(requests), Offer.peer_id == peer_id)))

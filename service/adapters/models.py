@@ -332,6 +332,38 @@ class Alert(Base):
     )  # open | acknowledged | resolved
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    acknowledged_by: Mapped[int | None] = mapped_column(ForeignKey("coordinators.id"))
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_by: Mapped[int | None] = mapped_column(ForeignKey("coordinators.id"))
+    # The coordinator's note may speak of the person, so it is encrypted like a message body.
+    note_cipher: Mapped[bytes | None] = mapped_column(LargeBinary)
+
+
+class Coordinator(Base):
+    """A dashboard account. Roles: coordinator (operations), supervisor (also transcripts and
+    peer management), admin (also accounts); each role can do what the one before it can."""
+
+    __tablename__ = "coordinators"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)  # stored lower-case
+    role: Mapped[str] = mapped_column(String(16))
+    password_hash: Mapped[str] = mapped_column(String(256))  # argon2id, with its parameters
+    totp_cipher: Mapped[bytes | None] = mapped_column(LargeBinary)  # second factor, once confirmed
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class DashboardSession(Base):
+    """A signed-in browser. The cookie holds a random token; only its hash is kept here, and
+    logging out deletes the row, so a copied cookie stops working at once."""
+
+    __tablename__ = "dashboard_sessions"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    coordinator_id: Mapped[int] = mapped_column(ForeignKey("coordinators.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class CrisisHit(Base):
