@@ -8,6 +8,7 @@ import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
 
@@ -49,6 +50,8 @@ SETTING_NAMES = (
     "PEERLINE_CRISIS_COOLDOWN_MINUTES",
     "PEERLINE_RETENTION_DAYS",
     "PEERLINE_RATE_LIMIT_PER_MINUTE",
+    "PEERLINE_WAIT_ALERT_MINUTES",
+    "PEERLINE_TIMEZONE",
 )
 OFFER_STRATEGIES = ("sequential", "fanout")
 # The shipped flows: the checkout's flows/ directory (the image sets PEERLINE_FLOWS_DIR).
@@ -56,6 +59,7 @@ SHIPPED_FLOWS = Path(__file__).resolve().parents[2] / "flows"
 DEV_NUMBER = "+15005550006"  # Twilio's magic "valid" test number: never a real person
 DEV_ONCALL = "+15550109999"  # dev: the on-call coordinator's phone, on the dev phone's list
 DEV_PORT = 5000
+DEFAULT_TIMEZONE = "America/New_York"
 
 
 class SettingsError(Exception):
@@ -91,10 +95,19 @@ class Settings:
     crisis_cooldown_minutes: int = 60  # no offers to a peer for this long after a crisis talk
     retention_days: int = 30  # message bodies older than this are purged (daily, and `peerline purge`)
     rate_limit_per_minute: int = 12  # texts from one phone handled per minute; the rest wait their turn
+    # A seeker waiting for a peer longer than this alerts coordinators: before the flow's own 5-minute
+    # search ends with "no peer free", so a coordinator can still assign someone.
+    wait_alert_minutes: int = 3
+    timezone: str = DEFAULT_TIMEZONE  # the dashboard's days and hours
 
     @property
     def is_dev(self) -> bool:
         return self.env == "dev"
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The dashboard's time zone (checked when the settings were read)."""
+        return ZoneInfo(self.timezone)
 
 
 def flows_dir(setting: str | None) -> Path:
@@ -199,6 +212,10 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str | None
         rate_limit_per_minute=int(
             _number("PEERLINE_RATE_LIMIT_PER_MINUTE", get("PEERLINE_RATE_LIMIT_PER_MINUTE", ""), 12, 1)
         ),
+        wait_alert_minutes=int(
+            _number("PEERLINE_WAIT_ALERT_MINUTES", get("PEERLINE_WAIT_ALERT_MINUTES", ""), 3, 1)
+        ),
+        timezone=_timezone(get("PEERLINE_TIMEZONE") or DEFAULT_TIMEZONE),
     )
 
 
@@ -207,4 +224,14 @@ def _strategy(value: str) -> str:
         raise SettingsError(
             f"PEERLINE_OFFER_STRATEGY must be one of {', '.join(OFFER_STRATEGIES)}, not {value!r}"
         )
+    return value
+
+
+def _timezone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise SettingsError(
+            f"PEERLINE_TIMEZONE must be an IANA time zone such as {DEFAULT_TIMEZONE}, not {value!r}"
+        ) from None
     return value

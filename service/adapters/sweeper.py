@@ -1,4 +1,5 @@
-"""Find work that fell between the cracks (a killed worker, Redis away) and queue it again.
+"""Find work that fell between the cracks (a killed worker, Redis away) and queue it again,
+and alert coordinators about seekers waiting too long for a peer.
 
 Every job is idempotent, so queueing something twice costs a little time and nothing else.
 """
@@ -10,7 +11,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from service.adapters import erasure, retention
+from service.adapters import alerts, erasure, retention
 from service.adapters.jobqueue import DEFAULT, INBOUND, OUTBOUND
 from service.adapters.models import (
     CheckinSchedule,
@@ -110,6 +111,8 @@ def sweep(rt: Runtime) -> dict[str, int]:
         rt.jobs.send_outbound(outbound_id)
     for outbound_id in claimed:
         rt.jobs.verify_outbound(outbound_id)
+    # Not a lost job but a wait no event ends: only a look at the clock finds it.
+    waiting_too_long = alerts.raise_waiting_too_long(rt, now)
     return {
         "contacts": len(contact_ids),
         "pending": len(pending),
@@ -119,4 +122,5 @@ def sweep(rt: Runtime) -> dict[str, int]:
         "seekers_waiting": seekers_waiting,
         "purge": int(purge),
         "erasing": len(erasing),
+        "waiting_too_long": waiting_too_long,
     }

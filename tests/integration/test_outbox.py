@@ -154,6 +154,7 @@ def test_sweeper_requeues_what_was_left_behind(runtime):
         "seekers_waiting": 0,
         "purge": 1,  # a fresh database has never been purged
         "erasing": 0,
+        "waiting_too_long": 0,
     }
     run_jobs(runtime)
     assert row(runtime, outbound_id).status == "queued"

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import json
 import stat
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -67,3 +69,34 @@ def test_environment_wins_over_dot_env_file(tmp_path, monkeypatch):
 def test_bad_values_are_named(tmp_path, name, value):
     with pytest.raises(SettingsError, match=name):
         load_settings(environ={"PEERLINE_DATA_DIR": str(tmp_path), name: value}, env_file=None)
+
+
+def test_the_dashboard_time_zone_and_the_wait_alert_have_defaults_and_can_be_set(tmp_path):
+    default = load_settings(environ={"PEERLINE_DATA_DIR": str(tmp_path)}, env_file=None)
+    assert (default.timezone, default.wait_alert_minutes) == ("America/New_York", 3)
+    assert datetime(2026, 7, 1, 16, tzinfo=UTC).astimezone(default.zone).hour == 12  # EDT
+    chosen = load_settings(
+        environ={
+            "PEERLINE_DATA_DIR": str(tmp_path),
+            "PEERLINE_TIMEZONE": "America/Chicago",
+            "PEERLINE_WAIT_ALERT_MINUTES": "4",
+        },
+        env_file=None,
+    )
+    assert (chosen.zone, chosen.wait_alert_minutes) == (ZoneInfo("America/Chicago"), 4)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("PEERLINE_TIMEZONE", "Mars/Olympus_Mons"),
+        ("PEERLINE_TIMEZONE", "../../etc/passwd"),
+        ("PEERLINE_TIMEZONE", "EST5EDT,M3.2.0,M11.1.0"),
+        ("PEERLINE_WAIT_ALERT_MINUTES", "soon"),
+        ("PEERLINE_WAIT_ALERT_MINUTES", "0"),
+    ],
+)
+def test_a_bad_time_zone_or_wait_alert_stops_the_start_and_is_named(tmp_path, name, value):
+    with pytest.raises(SettingsError, match=name) as refused:
+        load_settings(environ={"PEERLINE_DATA_DIR": str(tmp_path), name: value}, env_file=None)
+    assert repr(value) in str(refused.value)
