@@ -15,6 +15,7 @@ from service.adapters.embedded_redis import EmbeddedRedis
 from service.adapters.jobqueue import ALL_QUEUES
 from service.adapters.settings import Settings, SettingsError, load_settings
 from service.blocklist_cli import block_group
+from service.coordinators_cli import coordinators_group
 from service.flows_cli import flows
 from service.peers_cli import peers_group
 from service.purge_cli import purge
@@ -130,6 +131,7 @@ main.add_command(peers_group)
 main.add_command(safety)
 main.add_command(purge)
 main.add_command(block_group)
+main.add_command(coordinators_group)
 
 if __name__ == "__main__":
     main()
