@@ -18,7 +18,7 @@ from redis.exceptions import LockError
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from service.adapters import contacts, outbox, peer_requests, peers, relays
+from service.adapters import contacts, outbox, peer_requests, peers, processing, relays
 from service.adapters.conversation_rows import active, end_all
 from service.adapters.conversations import Host, after_commit
 from service.adapters.models import (
@@ -41,6 +41,8 @@ PEER_OFFER, PEER_DEBRIEF = "peer_offer", "peer_debrief"
 DEBRIEF_GIVES_WAY = timedelta(minutes=10)
 WEEK = timedelta(days=7)
 LANGUAGE_LABELS = {"en": "English", "es": "Español"}
+# Why an offer could not be made after all (see `offer`).
+NOT_WAITING, NO_NUMBER, ANSWERING, PHONE_BUSY = "not waiting", "no free number", "answering", "phone busy"
 ANY_TOPIC = {"en": "something else", "es": "otra cosa"}  # the seeker's words named no topic
 
 
@@ -274,13 +276,18 @@ def _week_minutes(session: Session, ids: Select[Any], now: datetime) -> dict[int
     return total
 
 
+def answering(row: Conversation | None, now: datetime) -> bool:
+    """The peer is answering another offer, or a debrief that has not given way yet."""
+    return row is not None and not (row.flow == PEER_DEBRIEF and row.updated_at < now - DEBRIEF_GIVES_WAY)
+
+
 def _free_for_offer(host: Host, now: datetime) -> bool:
     """No offer while the peer is answering another offer or their debrief; a debrief left
     unanswered for a while gives way (the offer's own question is clear on its own)."""
     row = host.row
     if row is None:
         return True
-    if row.flow == PEER_DEBRIEF and row.updated_at < now - DEBRIEF_GIVES_WAY:
+    if not answering(row, now):
         end_all(host.session, host.contact.id, "gave_way_to_offer", now)
         host.session.flush()
         host.row = host.stored = host.latest = None
@@ -289,41 +296,78 @@ def _free_for_offer(host: Host, now: datetime) -> bool:
 
 
 def _offer(rt: Runtime, request_id: int, candidate: matching.Candidate, now: datetime) -> int:
-    """Start the offer flow on the peer's phone; 0 if they became busy meanwhile."""
-    with rt.state.contact_lock(candidate.contact_id, wait=True) as lock:
-        if lock is None:
-            return 0
-        with rt.db.session() as session:
-            request = session.get_one(PeerRequest, request_id)
-            peer = session.get_one(Peer, candidate.peer_id)
-            contact = session.get_one(Contact, peer.contact_id)
-            line = relays.free_number(session, rt.settings.numbers, peer.id)
-            host = Host(rt, session, contact, line or "", now)
-            if request.status != peer_requests.WAITING or line is None or not _free_for_offer(host, now):
-                return 0
-            minutes = rt.settings.offer_accept_minutes
-            offer = Offer(
-                request_id=request.id,
-                peer_id=peer.id,
-                line_number=line,
-                status=peer_requests.PENDING,
-                sent_at=now,
-                expires_at=now + timedelta(minutes=minutes),
-            )
-            session.add(offer)
-            session.flush()
-            peer.last_offered_at = now
-            request.offers_made += 1
-            locale = peers.locale_of(peer)
-            topic = rt.taxonomy.get(request.topic)
-            values = {
-                "offer_id": str(offer.id),
-                "topic_label": topic.labels.get(locale, topic.id) if topic else ANY_TOPIC[locale],
-                "mood": request.mood or "?",
-                "language_label": LANGUAGE_LABELS.get(request.language, request.language),
-                "accept_minutes": str(minutes),
-            }
-            applied = host.apply(rt.flows.start(PEER_OFFER, locale, now, values=values))
+    """Offer this candidate the seeker; 0 if they became busy meanwhile."""
+    return 1 if offer(rt, request_id, candidate.peer_id, candidate.contact_id, now) is None else 0
+
+
+def offer(
+    rt: Runtime,
+    request_id: int,
+    peer_id: int,
+    contact_id: int,
+    now: datetime,
+    *,
+    vet: Callable[[Session, PeerRequest, Peer, Contact], None] | None = None,
+    record: Callable[[Session, Offer], None] | None = None,
+) -> str | None:
+    """Start the offer flow on the peer's phone, under the peer's lock; None once it is on its
+    way, else why not (NOT_WAITING, NO_NUMBER, ANSWERING, PHONE_BUSY). `vet` may raise to call
+    the offer off before anything changes; `record` runs in the offer's own transaction."""
+    try:
+        with rt.state.contact_lock(contact_id, wait=True) as lock:
+            if lock is None:
+                return PHONE_BUSY
+            with rt.db.session() as session:
+                request = session.get_one(PeerRequest, request_id)
+                peer = session.get_one(Peer, peer_id)
+                contact = session.get_one(Contact, peer.contact_id)
+                if vet is not None:
+                    vet(session, request, peer, contact)
+                line = relays.free_number(session, rt.settings.numbers, peer.id)
+                host = Host(rt, session, contact, line or "", now)
+                if request.status != peer_requests.WAITING:
+                    return NOT_WAITING
+                if line is None:
+                    return NO_NUMBER
+                if not _free_for_offer(host, now):
+                    return ANSWERING
+                made = _start_offer(rt, host, request, peer, line, now)
+                if record is not None:
+                    record(session, made)
+                applied = host.applied
+    finally:
+        # A text that came while we held the lock was left to us, the holder: queue it.
+        if processing.next_pending(rt, contact_id) is not None:
+            rt.jobs.process_contact(contact_id)
     after_commit(rt, applied)
-    log.info("offer sent", extra={"request_id": request_id, "peer_id": candidate.peer_id})
-    return 1
+    log.info("offer sent", extra={"request_id": request_id, "peer_id": peer_id})
+    return None
+
+
+def _start_offer(
+    rt: Runtime, host: Host, request: PeerRequest, peer: Peer, line: str, now: datetime
+) -> Offer:
+    minutes = rt.settings.offer_accept_minutes
+    made = Offer(
+        request_id=request.id,
+        peer_id=peer.id,
+        line_number=line,
+        status=peer_requests.PENDING,
+        sent_at=now,
+        expires_at=now + timedelta(minutes=minutes),
+    )
+    host.session.add(made)
+    host.session.flush()
+    peer.last_offered_at = now
+    request.offers_made += 1
+    locale = peers.locale_of(peer)
+    topic = rt.taxonomy.get(request.topic)
+    values = {
+        "offer_id": str(made.id),
+        "topic_label": topic.labels.get(locale, topic.id) if topic else ANY_TOPIC[locale],
+        "mood": request.mood or "?",
+        "language_label": LANGUAGE_LABELS.get(request.language, request.language),
+        "accept_minutes": str(minutes),
+    }
+    host.apply(rt.flows.start(PEER_OFFER, locale, now, values=values))
+    return made

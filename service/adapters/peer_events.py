@@ -44,7 +44,7 @@ def _under_lock(rt: Runtime, contact_id: int, work: Callable[[Host], str]) -> st
     return outcome
 
 
-def _event(host: Host, conversation_id: int, name: str, values: dict[str, str] | None = None) -> bool:
+def feed_event(host: Host, conversation_id: int, name: str, values: dict[str, str] | None = None) -> bool:
     """Feed a host event into the conversation; False if it no longer fits (it changed nothing)."""
     state = host.rt.flows.resume(host.state())
     if host.row is None or host.row.id != conversation_id or state is None:
@@ -70,7 +70,7 @@ def connect_seeker(rt: Runtime, relay_id: int) -> str:
         values = {"language_label": LANGUAGE_LABELS.get(locale, locale)}
         if topic is not None:
             values["topic_label"] = topic.labels.get(locale, topic.id)
-        if _event(host, relay.conversation_id, "peer_found", values):
+        if feed_event(host, relay.conversation_id, "peer_found", values):
             return "connected"
         relays.end(relay, "seeker_left", host.now)  # they finished while the peer was saying yes
         peer = host.session.get_one(Peer, relay.peer_id)
@@ -91,7 +91,7 @@ def close_offer(rt: Runtime, offer_id: int, event: str) -> str:
         state = host.state()
         if state is None or state.values.get("offer_id") != str(offer_id):
             return "not waiting"
-        return "closed" if _event(host, host.row.id if host.row else 0, event) else "answered"
+        return "closed" if feed_event(host, host.row.id if host.row else 0, event) else "answered"
 
     return _under_lock(rt, contact_id, work)
 
@@ -103,9 +103,10 @@ def start_debrief(rt: Runtime, relay_id: int) -> str:
         contact_id, locale, line = peer.contact_id, peers.locale_of(peer), relay.peer_number
 
     def work(host: Host) -> str:
-        if host.row is not None or host.contact.opted_out:
+        contact = host.contact
+        if host.row is not None or contact.opted_out or contact.blocked_at or contact.erase_confirmed_at:
             host.applied.later("match_waiting")
-            return "busy"  # already in an offer or a debrief: that one comes first
+            return "busy"  # in an offer or a debrief (that one comes first), or leaving the line
         host.line_number = line
         host.apply(host.rt.flows.start(PEER_DEBRIEF, locale, host.now))
         host.applied.later("match_waiting")  # after the debrief has begun: an offer waits for it
@@ -121,7 +122,7 @@ def peer_left(rt: Runtime, relay_id: int) -> str:
         seeker_id, conversation_id, request_id = relay.seeker_id, relay.conversation_id, relay.request_id
 
     def work(host: Host) -> str:
-        if _event(host, conversation_id, "peer_left"):
+        if feed_event(host, conversation_id, "peer_left"):
             return "requeued"
         state = host.state()
         if host.row is not None and host.row.id == conversation_id and state and state.step == "finding":
@@ -141,7 +142,7 @@ def search_ended(rt: Runtime, request_id: int) -> str:
         seeker_id, conversation_id = request.seeker_id, request.conversation_id
 
     def work(host: Host) -> str:
-        if not _event(host, conversation_id, "no_peer"):
+        if not feed_event(host, conversation_id, "no_peer"):
             return "gone"
         alerts.raise_alert(host, "no_peer", contact_id=host.contact.id)
         return "told"

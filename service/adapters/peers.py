@@ -273,6 +273,32 @@ def set_topics(
     sync_offerable(session, peer)
 
 
+def edit(
+    session: Session,
+    peer: Peer,
+    *,
+    topics: Iterable[str],
+    shifts: str,
+    known_topics: Collection[str],
+    now: datetime,
+    actor: str,
+) -> list[str]:
+    """Replace the peer's topics and shifts, checked as an import checks them: nothing changes
+    when either is wrong. Audited with the fields that changed and the topic ids; returns the fields."""
+    chosen = _topics(topics, known_topics)
+    spec = _shifts(shifts)
+    had = set(session.scalars(select(PeerTopic.topic).where(PeerTopic.peer_id == peer.id)))
+    changed = [
+        name for name, same in (("topics", had == set(chosen)), ("shifts", peer.shifts == spec)) if not same
+    ]
+    set_topics(session, peer, chosen, known_topics, now=now)
+    peer.shifts, peer.updated_at = spec, now
+    detail: dict[str, object] = {"fields": changed, "topics": chosen}
+    contacts.audit(session, now, actor, "peer_edited", "peer", peer.id, detail)
+    log.info("peer edited", extra={"peer_id": peer.id, "fields": changed})
+    return changed
+
+
 def by_phone(session: Session, cipher: DataCipher, phone: str) -> Peer | None:
     """The peer with this number (any common US format), if any; PeerInvalid if it is no number."""
     phone_hash = cipher.lookup_hash(normalise_phone(phone))
