@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -11,18 +13,20 @@ import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
-from service.adapters import peers
+from service.adapters import accounts, peers
 from service.adapters.crypto import DataCipher
 from service.adapters.db import Database, make_engine, migrate
 from service.adapters.demo_peers import DEMO_PEERS
 from service.adapters.embedded_redis import EmbeddedRedis
 from service.adapters.jobqueue import DEFAULT, INBOUND, OUTBOUND
+from service.adapters.models import Coordinator
 from service.adapters.settings import Settings
 from service.adapters.topic_files import load_taxonomy
 
 READY_TIMEOUT = 60.0
+DEMO_COORDINATOR = "coordinator@peerline.test"  # .test is reserved: never a real mailbox
 
 
 def _child(args: list[str], env: dict[str, str], log_dir: Path, name: str) -> subprocess.Popen[bytes]:
@@ -102,6 +106,26 @@ def _load_demo_peers(settings: Settings, engine: Engine) -> str:
     )
 
 
+def _demo_coordinator(settings: Settings, engine: Engine) -> str:
+    """A dev admin account for the dashboard, its password kept in the data dir (mode 0600)."""
+    path = settings.data_dir / "dev-coordinator.json"
+    kept = json.loads(path.read_text()) if path.exists() else {}
+    email, password = DEMO_COORDINATOR, kept.get("password") or secrets.token_urlsafe(12)
+    with Database(engine).session() as session:
+        account = session.scalar(select(Coordinator).where(Coordinator.email == email))
+        if account is None:
+            accounts.create(session, email=email, role="admin", password=password, now=datetime.now(UTC))
+        elif "password" not in kept or accounts.authenticate(session, email, password) is None:
+            accounts.set_password(account, password)  # the kept file was lost or changed
+            account.active = True
+    if kept.get("password") != password:
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps({"email": email, "password": password}))
+        tmp.chmod(0o600)
+        tmp.replace(path)
+    return f"  Dashboard:   {settings.public_base_url}/dashboard/  (sign in as {email} / {password})\n"
+
+
 def run_dev(settings: Settings) -> int:
     """Start Redis, migrate, start web + workers + sweeper; return an exit code when stopped."""
     # Ctrl-C or a TERM stops everything, even where the shell started us with SIGINT ignored.
@@ -119,6 +143,7 @@ def run_dev(settings: Settings) -> int:
         engine = make_engine(settings.database_url)
         migrate(engine)
         demo = _load_demo_peers(settings, engine) if settings.demo_peers else ""
+        dashboard = _demo_coordinator(settings, engine)
         engine.dispose()
         processes = _start_line(settings, env, log_dir)
         if not _wait_ready(f"http://127.0.0.1:{settings.port}/readyz", processes):
@@ -127,6 +152,7 @@ def run_dev(settings: Settings) -> int:
         print(
             f"\nPeerLine is running (logs in {log_dir}).\n"
             f"  Dev phone:   {base}/dev/phone\n"
+            f"{dashboard}"
             f"  Line number: {', '.join(settings.numbers)}\n"
             f"  On-call:     {', '.join(settings.oncall_numbers) or 'none'} (coordinator alerts go here)\n"
             f"  Health:      {base}/readyz   Metrics: {base}/metrics\n"

@@ -35,9 +35,10 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
             x_prefix=hops,
         )
 
-    from service.web import metrics, ops, twilio_hooks
+    from service.web import dashboard, metrics, ops, twilio_hooks
 
     metrics.init_app(app)
+    dashboard.init_app(app)
     app.register_blueprint(twilio_hooks.bp)
     app.register_blueprint(ops.bp)
     if settings.is_dev:

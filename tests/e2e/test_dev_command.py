@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -13,8 +14,10 @@ import urllib.request
 
 import psutil
 import pytest
+import requests
 
 from tests.e2e.line import free_port, wait_for
+from tests.support.dashboard import CSRF
 from tests.support.flows import opening, replies_for
 
 pytestmark = pytest.mark.e2e
@@ -74,6 +77,16 @@ def test_make_dev_brings_up_a_line_that_answers_and_stops_cleanly(tmp_path):
                 expected = replies_for(script[:count])
                 wait_for(lambda p=phone, e=expected: answered(base, p) == e, 30, f"the answer to {body!r}")
         assert "Gracias por contarnos" in answered(base, "+15550100009")[-1]
+        # The printed demo coordinator login opens the dashboard, whose queue lists nobody waiting.
+        login = re.search(r"Dashboard: +(\S+) +\(sign in as (\S+) / (\S+)\)", output.read_text())
+        assert login is not None and login.group(1) == f"{base}/dashboard/"
+        browser = requests.Session()
+        token = CSRF.search(browser.get(login.group(1)).text).group(1)  # redirected to the login page
+        queue = browser.post(
+            f"{base}/dashboard/login",
+            data={"email": login.group(2), "password": login.group(3), "csrf_token": token},
+        )
+        assert queue.url == f"{base}/dashboard/queue" and "No one is waiting" in queue.text
         children = psutil.Process(dev.pid).children(recursive=True)
         assert len(children) >= 5  # redis, web, workers, sender, scheduler
     finally:
