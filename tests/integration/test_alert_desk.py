@@ -15,9 +15,7 @@ import pytest
 from service.adapters import alert_desk, alerts, blocklist, sweeper
 from service.adapters.alert_desk import AlertRefused
 from service.adapters.models import Alert, AuditEvent, Contact, Coordinator, PeerRequest
-from tests.integration.test_conversations import MONDAY_10AM_NEW_YORK
-from tests.support.fakes import FakeSender, FixedClock
-from tests.support.peer_line import SEEKER, Phones
+from tests.support.peer_line import SEEKER
 
 ONCALL = "+15550199999"
 SAM, RITA = "+15550100101", "+15550100102"
@@ -32,10 +30,7 @@ SHARE = (
 
 
 @pytest.fixture
-def phones(client, runtime):
-    runtime.sender = FakeSender()
-    runtime.clock = FixedClock(MONDAY_10AM_NEW_YORK)
-    phones = Phones(client, runtime)
+def phones(phones):
     phones.configure(oncall_numbers=(ONCALL,))
     return phones
 

@@ -27,9 +27,7 @@ from service.adapters.models import (
     PeerTopic,
     Relay,
 )
-from tests.integration.test_conversations import MONDAY_10AM_NEW_YORK
 from tests.integration.test_matching import SHARE
-from tests.support.fakes import FakeSender, FixedClock
 from tests.support.peer_line import SEEKER, Phones
 
 SAM, RITA, UNA, OTTO, PIA, STU, BEA, OLA, EVA = (f"+155501001{n:02d}" for n in range(1, 10))
@@ -45,13 +43,6 @@ CLOSED = (
     "A PeerLine coordinator has closed this conversation. Text us any time to start again."
     " If you need help now, call or text 988."
 )
-
-
-@pytest.fixture
-def phones(client, runtime):
-    runtime.sender = FakeSender()
-    runtime.clock = FixedClock(MONDAY_10AM_NEW_YORK)
-    return Phones(client, runtime)
 
 
 def everything(phones: Phones) -> tuple[object, ...]:

@@ -11,19 +11,10 @@ from sqlalchemy import select
 
 from service.adapters.models import AuditEvent, Peer, PeerRequest
 from service.web import create_app
-from tests.integration.test_conversations import MONDAY_10AM_NEW_YORK
 from tests.support.dashboard import PASSWORD, csrf_token, make_account, post_form, sign_in
-from tests.support.fakes import FakeSender, FixedClock
-from tests.support.peer_line import SEEKER, Phones
+from tests.support.peer_line import SEEKER
 
 PEER_PHONE = "+15551239876"
-
-
-@pytest.fixture
-def phones(client, runtime):
-    runtime.sender = FakeSender()
-    runtime.clock = FixedClock(MONDAY_10AM_NEW_YORK)
-    return Phones(client, runtime)
 
 
 @pytest.fixture

@@ -16,10 +16,8 @@ from service.adapters.dashboard_metrics import CSV_COLUMNS, DayWait
 from service.adapters.models import Contact, Conversation, Offer, Peer, PeerRequest, Relay
 from service.core.stats import HOURS_IN_WEEK
 from tests.conftest import LINE_NUMBER
-from tests.integration.test_conversations import MONDAY_10AM_NEW_YORK
 from tests.integration.test_matching import SAM, SHARE
-from tests.support.fakes import FakeSender, FixedClock
-from tests.support.peer_line import SEEKER, Phones
+from tests.support.peer_line import SEEKER
 
 NY = ZoneInfo("America/New_York")
 NOW = datetime(2026, 1, 14, 17, 0, tzinfo=UTC)  # Wednesday 14 January, noon in New York
@@ -308,13 +306,6 @@ def test_csv_has_one_anonymised_row_per_wait_in_time_order(runtime, line):
     for phone in line.phones:
         assert phone not in text and phone[-4:] not in text
     assert "Ana" not in text and "Ben" not in text
-
-
-@pytest.fixture
-def phones(client, runtime):
-    runtime.sender = FakeSender()
-    runtime.clock = FixedClock(MONDAY_10AM_NEW_YORK)
-    return Phones(client, runtime)
 
 
 def test_a_real_conversation_is_counted_and_exported_without_anything_personal(phones, runtime):

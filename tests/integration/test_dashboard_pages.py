@@ -10,19 +10,10 @@ import pytest
 from sqlalchemy import select
 
 from service.adapters.models import Alert, AuditEvent, Peer, PeerRequest
-from tests.integration.test_conversations import MONDAY_10AM_NEW_YORK
 from tests.support.dashboard import make_account, post_form, sign_in
-from tests.support.fakes import FakeSender, FixedClock
-from tests.support.peer_line import SEEKER, Phones
+from tests.support.peer_line import SEEKER
 
 SAM, RITA = "+15551230101", "+15551230102"
-
-
-@pytest.fixture
-def phones(client, runtime):
-    runtime.sender = FakeSender()
-    runtime.clock = FixedClock(MONDAY_10AM_NEW_YORK)
-    return Phones(client, runtime)
 
 
 @pytest.fixture

@@ -14,8 +14,7 @@ from service.adapters import dashboard_views, matching, peers, transcripts
 from service.adapters.models import Alert, Peer
 from service.core.matching import Need
 from tests.integration.test_conversations import MONDAY_10AM_NEW_YORK
-from tests.support.fakes import FakeSender, FixedClock
-from tests.support.peer_line import SEEKER, Phones
+from tests.support.peer_line import SEEKER
 
 SAM, RITA, LUCIA = "+15550100101", "+15550100102", "+15550100103"
 SECOND, THIRD, FOURTH = "+15551230003", "+15551230004", "+15551230005"
@@ -27,10 +26,7 @@ SHARE = "Two years ago I was drinking every night. What helped me was a Tuesday 
 
 
 @pytest.fixture
-def phones(client, runtime):
-    runtime.sender = FakeSender()
-    runtime.clock = FixedClock(MONDAY_10AM_NEW_YORK)
-    phones = Phones(client, runtime)
+def phones(phones):
     phones.configure(oncall_numbers=(ONCALL,))
     return phones
 

@@ -3,7 +3,6 @@ the database but an anonymous tombstone (and, if they opted out, the hash that k
 
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import LargeBinary, select
 
 from service.adapters import erasure, processing, sweeper
@@ -13,9 +12,7 @@ from service.adapters.intake import BODY_CONTEXT as INBOUND_CONTEXT
 from service.adapters.models import AuditEvent, Base, Contact, Erasure, KeptOptOut, Peer
 from service.adapters.outbox import BODY_CONTEXT as OUTBOUND_CONTEXT
 from service.core import replies
-from tests.integration.test_conversations import MONDAY_10AM_NEW_YORK
-from tests.support.fakes import FakeSender, FixedClock
-from tests.support.peer_line import SEEKER, Phones
+from tests.support.peer_line import SEEKER
 
 SAM = "+15550100101"
 OTHER = "+15550100777"
@@ -25,13 +22,6 @@ SHARE = (
 )
 SECRET = "my landlord Zebulon changed the locks"  # words only the seeker wrote
 CONTACT_COLUMNS = {"contact_id", "seeker_id"}
-
-
-@pytest.fixture
-def phones(client, runtime):
-    runtime.sender = FakeSender()
-    runtime.clock = FixedClock(MONDAY_10AM_NEW_YORK)
-    return Phones(client, runtime)
 
 
 def everything(runtime) -> tuple[list[str], list[tuple[str, str, object]]]:

@@ -12,22 +12,13 @@ from datetime import timedelta
 import pytest
 
 from service.adapters import matching, processing
-from tests.integration.test_conversations import MONDAY_10AM_NEW_YORK
-from tests.support.fakes import FakeSender, FixedClock
-from tests.support.peer_line import SEEKER, Phones, opt_out_confirmation
+from tests.support.peer_line import SEEKER, opt_out_confirmation
 
 SAM, RITA, LUCIA, OMAR = "+15550100101", "+15550100102", "+15550100103", "+15550100104"
 SHARE = (
     "Two years ago I was drinking every night after my divorce. What helped me was a Tuesday meeting "
     "and a friend I could text. Today I'm 18 months sober. How are things for you?"
 )
-
-
-@pytest.fixture
-def phones(client, runtime):
-    runtime.sender = FakeSender()
-    runtime.clock = FixedClock(MONDAY_10AM_NEW_YORK)
-    return Phones(client, runtime)
 
 
 def test_a_seeker_is_connected_to_the_right_peer_and_the_exchange_follows_the_guidance(phones):

@@ -13,10 +13,6 @@ import re
 
 import pytest
 
-from tests.integration.test_conversations import MONDAY_10AM_NEW_YORK
-from tests.support.fakes import FakeSender, FixedClock
-from tests.support.peer_line import Phones
-
 NUMBERS = ("+15005550006", "+15005550007")
 CONVERSATIONS = 24
 WORDS = (
@@ -59,12 +55,9 @@ def digits(text: str) -> str:
 
 
 @pytest.fixture
-def phones(client, runtime):
-    runtime.sender = FakeSender()
-    runtime.clock = FixedClock(MONDAY_10AM_NEW_YORK)
-    line = Phones(client, runtime)
-    line.configure(numbers=NUMBERS)
-    return line
+def phones(phones):
+    phones.configure(numbers=NUMBERS)
+    return phones
 
 
 def test_no_party_ever_receives_the_other_partys_number(phones):

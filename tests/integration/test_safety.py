@@ -14,9 +14,7 @@ from service.adapters import processing, safety
 from service.adapters.models import Contact, Conversation, CrisisHit, InboundMessage, OutboundMessage
 from service.core import replies
 from service.core.sms import count_segments
-from tests.integration.test_conversations import MONDAY_10AM_NEW_YORK
-from tests.support.fakes import FakeSender, FixedClock
-from tests.support.peer_line import SEEKER, Phones
+from tests.support.peer_line import SEEKER
 
 SAM = "+15550100101"
 ONCALL = "+15550199999"
@@ -29,10 +27,7 @@ CRISIS_ES = "ya no quiero vivir, me quiero matar"
 
 
 @pytest.fixture
-def phones(client, runtime):
-    runtime.sender = FakeSender()
-    runtime.clock = FixedClock(MONDAY_10AM_NEW_YORK)
-    phones = Phones(client, runtime)
+def phones(phones):
     phones.configure(oncall_numbers=(ONCALL,))
     return phones
 

@@ -6,26 +6,17 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import select
 
 from service.adapters import coordinator_actions, retention, transcripts
 from service.adapters.models import AuditEvent, Conversation
 from tests.integration.test_conversations import MONDAY_10AM_NEW_YORK
-from tests.support.fakes import FakeSender, FixedClock
-from tests.support.peer_line import SEEKER, Phones
+from tests.support.peer_line import SEEKER
 
 SAM = "+15550100101"
 SHARE = "Two years ago I was drinking every night. What helped me was a Tuesday meeting. How about you?"
 CRISIS = "i just want to kill myself tonight"
 ASKS_FOR_A_PEER = ["hi", "1", "1", "2", "1", "1", "1"]  # as Phones.seeker_asks_for_a_peer texts them
-
-
-@pytest.fixture
-def phones(client, runtime):
-    runtime.sender = FakeSender()
-    runtime.clock = FixedClock(MONDAY_10AM_NEW_YORK)
-    return Phones(client, runtime)
 
 
 def read(phones, conversation_id: int, actor: str = "coordinator:7", **options):
