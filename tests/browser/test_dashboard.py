@@ -16,7 +16,7 @@ from tests.e2e.line import wait_for
 
 PASSWORD = "a long enough password"
 ADMIN = "lead@example.org"
-SEEKER, IN_CRISIS = "+15550100004", "+15550100005"
+SEEKER, IN_CRISIS, LATER_SEEKER = "+15550100004", "+15550100005", "+15550100006"
 DANA, RITA = "+15550100201", "+15550100202"
 LIVE_WITHIN_MS = 2_000  # the promise: changes show without a reload within 2 s
 LINE_ANSWERS_WITHIN_S = 60  # webhook -> worker -> sender -> stand-in, on a busy 2-core machine
@@ -122,6 +122,16 @@ def test_a_coordinator_watches_the_line_live_assigns_a_peer_and_handles_an_alert
         LINE_ANSWERS_WITHIN_S,
         f"{chosen} to get the offer",
     )
+    # Another seeker asks while the page shows its forms: the queue still refreshes by itself.
+    for body in ("hi", "1", "1", "3", "1", "1", "1"):
+        line.text(LATER_SEEKER, body)
+    wait_for(lambda: len(waiting_requests(line)) == 2, LINE_ANSWERS_WITHIN_S, "the second seeker to wait")
+    expect(page.locator("#queue tbody tr")).to_have_count(2, timeout=LIVE_WITHIN_MS)
+    expect(page.locator("#queue")).to_contain_text("0006")
+    # While a coordinator is choosing a peer, the refresh waits instead of resetting their choice.
+    second = page.locator("#queue tbody tr", has_text="0006")
+    second.get_by_label("Peer to offer this seeker").select_option(label=offered_first)
+    expect(page.locator("#live-status")).to_contain_text("paused while you type")
     line.text(chosen_phone, "1")  # accepts by text, as a peer does
 
     page.get_by_role("link", name="Conversations").click()

@@ -18,9 +18,11 @@
     const typed = Array.from(live.querySelectorAll("input, textarea")).some(
       (field) => field.type !== "hidden" && field.value !== field.defaultValue
     );
-    const chosen = Array.from(live.querySelectorAll("select")).some((select) =>
-      Array.from(select.options).some((option) => option.selected !== option.defaultSelected)
-    );
+    const chosen = Array.from(live.querySelectorAll("select")).some((select) => {
+      // With no option marked `selected` in the HTML, the browser shows the first one.
+      const initial = Array.from(select.options).findIndex((option) => option.defaultSelected);
+      return select.selectedIndex !== Math.max(initial, 0);
+    });
     return typed || chosen;
   }
 
