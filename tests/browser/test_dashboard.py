@@ -114,9 +114,13 @@ def test_a_coordinator_watches_the_line_live_assigns_a_peer_and_handles_an_alert
     wait_for(lambda: "waiting on" in row.inner_text(), LINE_ANSWERS_WITHIN_S, "the first offer")
     offered_first = "Dana" if "Dana" in row.inner_text() else "Rita"
     chosen, chosen_phone = ("Rita", RITA) if offered_first == "Dana" else ("Dana", DANA)
-    row.get_by_label("Peer to offer this seeker").select_option(label=chosen)
-    row.get_by_role("button", name="Assign").click()
-    expect(page.locator(".flash")).to_contain_text(chosen)
+    row.get_by_role("link", name="Assign a peer…").click()
+    expect(page.locator("#seeker-facts")).to_contain_text("Alcohol")
+    choice = page.locator("#choices tbody tr", has_text=chosen)
+    expect(choice).to_contain_text("lived it")
+    screenshot(page, "assign")
+    choice.get_by_role("button", name=f"Offer to {chosen}").click()
+    expect(page.locator(".flash")).to_contain_text(f"Offer sent to {chosen}")
     wait_for(
         lambda: any("Reply 1 to accept" in body for body in line.received_by(chosen_phone)),
         LINE_ANSWERS_WITHIN_S,
@@ -128,10 +132,6 @@ def test_a_coordinator_watches_the_line_live_assigns_a_peer_and_handles_an_alert
     wait_for(lambda: len(waiting_requests(line)) == 2, LINE_ANSWERS_WITHIN_S, "the second seeker to wait")
     expect(page.locator("#queue tbody tr")).to_have_count(2, timeout=LIVE_WITHIN_MS)
     expect(page.locator("#queue")).to_contain_text("0006")
-    # While a coordinator is choosing a peer, the refresh waits instead of resetting their choice.
-    second = page.locator("#queue tbody tr", has_text="0006")
-    second.get_by_label("Peer to offer this seeker").select_option(label=offered_first)
-    expect(page.locator("#live-status")).to_contain_text("paused while you type")
     line.text(chosen_phone, "1")  # accepts by text, as a peer does
 
     page.get_by_role("link", name="Conversations").click()
@@ -152,6 +152,8 @@ def test_a_coordinator_watches_the_line_live_assigns_a_peer_and_handles_an_alert
     expect(alert).to_have_count(1, timeout=LINE_ANSWERS_WITHIN_S * 1000)
     expect(page.locator("#open-alerts")).to_have_text("1")
     alert.get_by_label("Note on this alert").fill("Called them back; they are with their sister.")
+    # While a note is being written, the refresh waits instead of wiping it.
+    expect(page.locator("#live-status")).to_contain_text("paused while you type")
     alert.get_by_role("button", name="Acknowledge").click()
     expect(page.locator(".flash")).to_contain_text("acknowledged")
     handled = page.locator("#alerts tbody tr", has_text="Crisis language")

@@ -48,14 +48,22 @@ def test_assigning_from_the_queue_offers_the_seeker_to_the_chosen_peer(phones, s
     phones.seeker_asks_for_a_peer(SEEKER)
     phones.read(SAM), phones.read(RITA)
     request_id = phones.requests()[0].id
+    choices = page(supervisor, f"/dashboard/queue/{request_id}")
+    assert choices.index("Offer to Sam") < choices.index("Offer to Rita")  # the one who lived it first
+    assert "lived it" in choices and "5551230002" not in choices
     response = post_form(supervisor, f"/dashboard/queue/{request_id}/assign", {"peer_id": str(rita)})
     assert response.status_code == 302
     phones.run()
     assert any("Reply 1 to accept" in text for text in phones.read(RITA))
     assert "Offer sent to Rita" in page(supervisor, "/dashboard/queue")
     # A refusal comes back as a message, not an error page: Rita holds this offer already.
-    post_form(supervisor, f"/dashboard/queue/{request_id}/assign", {"peer_id": str(rita)})
-    assert 'class="flash error"' in page(supervisor, "/dashboard/queue")
+    refused = post_form(supervisor, f"/dashboard/queue/{request_id}/assign", {"peer_id": str(rita)})
+    assert refused.headers["Location"].endswith(f"/dashboard/queue/{request_id}")
+    assert 'class="flash error"' in page(supervisor, f"/dashboard/queue/{request_id}")
+    # Once someone took the seeker, their page says so and goes back to the queue.
+    phones.text(RITA, "1")
+    gone = supervisor.get(f"/dashboard/queue/{request_id}")
+    assert gone.status_code == 302 and "no longer waiting" in page(supervisor, "/dashboard/queue")
 
 
 def test_a_conversation_can_be_texted_and_closed_from_its_page(phones, supervisor, runtime):

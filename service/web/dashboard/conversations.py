@@ -7,7 +7,7 @@ from flask.typing import ResponseReturnValue
 
 from service.adapters import coordinator_actions, dashboard_views, transcripts
 from service.web.dashboard.live import render_live
-from service.web.dashboard.signin import actor, guard, requires, runtime
+from service.web.dashboard.signin import actor, guard, is_live, requires, runtime
 
 bp = Blueprint("conversations", __name__, url_prefix="/dashboard/conversations")
 bp.before_request(guard)
@@ -27,17 +27,19 @@ def index() -> ResponseReturnValue:
 def detail(conversation_id: int) -> ResponseReturnValue:
     rt = runtime()
     now = rt.clock()
+    peers: list[dashboard_views.PeerRow] = []
     with rt.db.session() as db:
         rows = transcripts.conversations(
-            db, rt.cipher, rt.taxonomy, now, oncall_numbers=rt.settings.oncall_numbers
+            db, rt.cipher, rt.taxonomy, now, oncall_numbers=rt.settings.oncall_numbers, only=conversation_id
         )
-        peers = [
-            row
-            for row in dashboard_views.peer_rows(db, rt.cipher, rt.taxonomy, now, rt.settings.zone)
-            if row.confirmed and row.status == "available"
-        ]
-    found = next((row for row in rows if row.conversation_id == conversation_id), None)
-    others = [peer for peer in peers if found is None or peer.peer_id != found.peer_id]
+        if not is_live():  # the reassign form's peer list is outside the part that refreshes
+            peers = dashboard_views.peer_rows(db, rt.cipher, rt.taxonomy, now, rt.settings.zone)
+    found = rows[0] if rows else None
+    others = [
+        peer
+        for peer in peers
+        if peer.confirmed and peer.status == "available" and (found is None or peer.peer_id != found.peer_id)
+    ]
     return render_live(
         "dashboard/conversation.html",
         "dashboard/_conversation_live.html",

@@ -90,13 +90,14 @@ def guard() -> ResponseReturnValue | None:
                 db.expunge(account)
     if account is None:
         session.pop(TOKEN, None)
-        target = request.full_path if request.method == "GET" and not _is_live() else None
+        target = request.full_path if request.method == "GET" and not is_live() else None
         return redirect(url_for("signin.login", next=target))
     g.coordinator = account
     return None
 
 
-def _is_live() -> bool:
+def is_live() -> bool:
+    """A refresh of a page's live part (live.js), not a visit."""
     return request.headers.get("X-Live") == "1"
 
 
