@@ -8,13 +8,13 @@ The conversations going on and their transcripts are in transcripts.py.
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, exists, func, or_, select, true
+from sqlalchemy import ColumnElement, case, exists, func, select, true
 from sqlalchemy.orm import Session
 
 from service.adapters.contacts import PHONE_CONTEXT
@@ -93,11 +93,12 @@ def queue(session: Session, cipher: DataCipher, taxonomy: Taxonomy, now: datetim
         .where(PeerRequest.status == WAITING)
     ).all()
     holders: dict[int, list[str]] = defaultdict(list)
+    # By the listed requests' ids: PostgreSQL, asked for pending offers of waiting requests,
+    # scanned every offer (pending ones are few, but no index leads with the status).
     for request_id, name in session.execute(
         select(Offer.request_id, Peer.name)
         .join(Peer, Peer.id == Offer.peer_id)
-        .join(PeerRequest, PeerRequest.id == Offer.request_id)
-        .where(Offer.status == PENDING, PeerRequest.status == WAITING)
+        .where(Offer.status == PENDING, Offer.request_id.in_([row.id for row in rows]))
         .order_by(Offer.sent_at, Offer.id)
     ):
         holders[request_id].append(name)
@@ -177,7 +178,7 @@ def _rows(
         return true() if only is None else column == only
 
     peers = session.execute(
-        select(Peer, Contact.phone_cipher, Contact.opted_out)
+        select(*_PEER_COLUMNS, Contact.phone_cipher, Contact.opted_out)
         .join(Contact, Contact.id == Peer.contact_id)
         .where(of_peer(Peer.id))
     ).all()
@@ -191,26 +192,74 @@ def _rows(
         topics[peer_id].append(topic)
     today = now.astimezone(tz).replace(hour=0, minute=0, second=0, microsecond=0).astimezone(UTC)
     load = _load(session, now, today, of_peer)
-    answers: dict[int, Counter[str]] = defaultdict(Counter)
-    for peer_id, status, count in session.execute(
-        select(Offer.peer_id, Offer.status, func.count())
-        .where(Offer.sent_at >= now - OFFER_WINDOW, of_peer(Offer.peer_id))
-        .group_by(Offer.peer_id, Offer.status)
-    ):
-        answers[peer_id][status] = count
+    answers = _answers(session, now, of_peer)
+    # Worked out once per topic and per (shifts, zone), not once per peer: peers share them.
+    tags: dict[str, TopicTag] = {}
+    shift_now: dict[tuple[str, str], bool] = {}
+    for row in peers:
+        for topic in topics[row.id]:
+            if topic not in tags:
+                tags[topic] = TopicTag(topic, topic_label(taxonomy, topic))
+        if (row.shifts, row.timezone) not in shift_now:
+            shift_now[row.shifts, row.timezone] = on_shift(
+                parse_shifts(row.shifts), ZoneInfo(row.timezone), now
+            )
     rows = [
         _row(
             cipher,
-            taxonomy,
             now,
             row,
-            sorted(topics[row.Peer.id], key=lambda t: order.get(t, len(order))),
-            load[row.Peer.id],
-            answers[row.Peer.id],
+            tuple(tags[t] for t in sorted(topics[row.id], key=lambda t: order.get(t, len(order)))),
+            shift_now[row.shifts, row.timezone],
+            load[row.id],
+            answers.get(row.id, _NO_ANSWERS),
         )
         for row in peers
     ]
     return sorted(rows, key=lambda r: (r.name.casefold(), r.peer_id))
+
+
+# What a peer's row reads of the peers table: plain columns (ORM entities cost more to build).
+_PEER_COLUMNS = (
+    Peer.id,
+    Peer.name,
+    Peer.status,
+    Peer.paused_until,
+    Peer.cooldown_until,
+    Peer.confirmed_at,
+    Peer.shifts,
+    Peer.timezone,
+    Peer.capacity,
+    Peer.weekly_cap_minutes,
+    Peer.last_offered_at,
+    Peer.languages,
+)
+
+
+@dataclass(frozen=True)
+class _Answers:
+    offers: int = 0  # sent in the window, whatever became of them
+    accepted: int = 0
+    refused: int = 0  # declined or let run out
+
+
+_NO_ANSWERS = _Answers()
+
+
+def _answers(session: Session, now: datetime, of_peer: Any) -> dict[int, _Answers]:
+    """Each peer's offers of the last 30 days and how they were answered, one row per peer
+    (read from ix_offers_peer_status_sent alone on SQLite)."""
+    found = session.execute(
+        select(
+            Offer.peer_id,
+            func.count(),
+            func.count(case((Offer.status == "accepted", 1))),
+            func.count(case((Offer.status.in_(REFUSED), 1))),
+        )
+        .where(Offer.sent_at >= now - OFFER_WINDOW, of_peer(Offer.peer_id))
+        .group_by(Offer.peer_id)
+    )
+    return {peer_id: _Answers(offers, accepted, refused) for peer_id, offers, accepted, refused in found}
 
 
 @dataclass
@@ -222,17 +271,25 @@ class _Load:
 
 
 def _load(session: Session, now: datetime, today: datetime, of_peer: Any) -> dict[int, _Load]:
-    """Open conversations, today's and the rolling week's, from one read of the recent relays."""
-    week_start = now - WEEK
+    """Open conversations (counted on the partial index of open relays), and today's and the
+    rolling week's from the relays started since the earlier of the two (an index range)."""
+    # Two reads, not one with OR: SQLite cannot use an index for each side of an OR (it scanned
+    # every relay), and the open ones older than a week would widen the range to all of them.
     load: dict[int, _Load] = defaultdict(_Load)
+    for peer_id, active in session.execute(
+        select(Relay.peer_id, func.count())
+        .where(Relay.ended_at.is_(None), of_peer(Relay.peer_id))
+        .group_by(Relay.peer_id)
+    ):
+        load[peer_id].active = active
+    week_start = now - WEEK
     for peer_id, started, ended in session.execute(
         select(Relay.peer_id, Relay.started_at, Relay.ended_at).where(
-            or_(Relay.started_at >= min(week_start, today), Relay.ended_at.is_(None)), of_peer(Relay.peer_id)
+            Relay.started_at >= min(week_start, today), of_peer(Relay.peer_id)
         )
     ):
         minutes = ((ended or now) - started).total_seconds() / 60
         peer = load[peer_id]
-        peer.active += ended is None
         if started >= today:
             peer.today += 1
             peer.today_minutes += minutes
@@ -243,26 +300,25 @@ def _load(session: Session, now: datetime, today: datetime, of_peer: Any) -> dic
 
 def _row(
     cipher: DataCipher,
-    taxonomy: Taxonomy,
     now: datetime,
-    row: Any,
-    topics: list[str],
+    peer: Any,
+    topics: tuple[TopicTag, ...],
+    on_shift_now: bool,
     load: _Load,
-    answers: Counter[str],
+    answers: _Answers,
 ) -> PeerRow:
-    peer: Peer = row.Peer
     paused = peer.status == "paused" and peer.paused_until is not None and peer.paused_until > now
-    answered = answers["accepted"] + sum(answers[status] for status in REFUSED)
+    answered = answers.accepted + answers.refused
     return PeerRow(
         peer_id=peer.id,
         name=peer.name,
-        phone_last4=last4(cipher, row.phone_cipher),
+        phone_last4=last4(cipher, peer.phone_cipher),
         status="paused" if paused else "off" if peer.status == "off" else "available",
         paused_until=peer.paused_until if paused else None,
         cooling_down_until=peer.cooldown_until if peer.cooldown_until and peer.cooldown_until > now else None,
-        opted_out=row.opted_out,
+        opted_out=peer.opted_out,
         confirmed=peer.confirmed_at is not None,
-        on_shift_now=on_shift(parse_shifts(peer.shifts), ZoneInfo(peer.timezone), now),
+        on_shift_now=on_shift_now,
         active_now=load.active,
         capacity=peer.capacity,
         talks_today=load.today,
@@ -270,11 +326,11 @@ def _row(
         minutes_today=int(load.today_minutes),
         minutes_week=int(load.week_minutes),
         weekly_cap_minutes=peer.weekly_cap_minutes,
-        offers=sum(answers.values()),
-        accepted=answers["accepted"],
-        acceptance_rate=answers["accepted"] / answered if answered else None,
+        offers=answers.offers,
+        accepted=answers.accepted,
+        acceptance_rate=answers.accepted / answered if answered else None,
         last_offered_at=peer.last_offered_at,
-        topics=tuple(TopicTag(topic, topic_label(taxonomy, topic)) for topic in topics),
+        topics=topics,
         languages=tuple(peer.languages.split(",")),
         shifts=peer.shifts,
         timezone=peer.timezone,

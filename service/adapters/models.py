@@ -111,7 +111,7 @@ class OutboundMessage(Base):
 
     __tablename__ = "outbound_messages"
     id: Mapped[int] = mapped_column(Id, primary_key=True)
-    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"), index=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"))
     line_number: Mapped[str] = mapped_column(String(32))
     body_cipher: Mapped[bytes | None] = mapped_column(LargeBinary)  # None once purged (retention)
     kind: Mapped[str] = mapped_column(String(32), default="reply")
@@ -126,6 +126,13 @@ class OutboundMessage(Base):
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        # a contact's texts, and the latest one (the dashboard's last activity) from the index alone
+        Index("ix_outbound_contact_created", "contact_id", "created_at"),
+        # the dashboard tells on-call coordinators (texted an alert) from seekers every second
+        Index("ix_outbound_kind_contact", "kind", "contact_id"),
+    )
 
 
 class AuditEvent(Base):
@@ -274,7 +281,8 @@ class Offer(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    __table_args__ = (Index("ix_offers_peer_status", "peer_id", "status"),)
+    # matching reads a peer's offers by status; the dashboard counts each peer's last 30 days
+    __table_args__ = (Index("ix_offers_peer_status_sent", "peer_id", "status", "sent_at"),)
 
 
 class Relay(Base):
@@ -307,6 +315,8 @@ class Relay(Base):
 
     __table_args__ = (
         Index("ix_relays_peer_started", "peer_id", "started_at"),
+        # every peer's load on the dashboard: the relays since a week ago, read from the index alone
+        Index("ix_relays_started_peer_ended", "started_at", "peer_id", "ended_at"),
         Index(
             "ix_one_relay_per_peer_number",
             "peer_id",
@@ -338,6 +348,9 @@ class Alert(Base):
     resolved_by: Mapped[int | None] = mapped_column(ForeignKey("coordinators.id"))
     # The coordinator's note may speak of the person, so it is encrypted like a message body.
     note_cipher: Mapped[bytes | None] = mapped_column(LargeBinary)
+
+    # a contact's open (or unresolved) alert of a kind: crisis and burst checks, the queue's flag
+    __table_args__ = (Index("ix_alerts_contact_kind_status", "contact_id", "kind", "status"),)
 
 
 class Coordinator(Base):

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from service.adapters import contacts, outbox
 from service.adapters.alerts import ONCALL_KIND
-from service.adapters.conversation_rows import state_of
+from service.adapters.conversation_rows import STATE_CONTEXT
 from service.adapters.coordinator_actions import COORDINATOR_KIND
 from service.adapters.crypto import DataCipher
 from service.adapters.dashboard_views import ANY_TOPIC, last4, topic_label, whole_minutes
@@ -35,6 +35,7 @@ from service.adapters.models import (
 )
 from service.adapters.peer_requests import WAITING
 from service.adapters.relays import RELAYED
+from service.core.flow_engine import FlowState
 from service.core.topic_classifier import Taxonomy
 
 TRANSCRIPT_READ = "transcript_read"
@@ -73,26 +74,42 @@ def conversations(
     now: datetime,
     *,
     oncall_numbers: Collection[str] = (),
+    only: int | None = None,
 ) -> list[ActiveConversation]:
-    """Seekers' conversations not ended, urgent first, then the most recent activity first.
+    """Seekers' conversations not ended, urgent first, then the most recent activity first; with
+    `only`, just that conversation's row ([] if it is not one of them).
 
     Peers' own flows (offer, debrief) are not listed, nor on-call coordinators: those the line
     has texted an alert, and the `oncall_numbers` given (settings), should they text the line."""
-    last_in = select(func.max(InboundMessage.received_at)).where(
-        InboundMessage.contact_id == Conversation.contact_id
-    )
-    last_out = select(func.max(OutboundMessage.created_at)).where(
-        OutboundMessage.contact_id == Conversation.contact_id
-    )
-    oncall = exists().where(
-        OutboundMessage.contact_id == Conversation.contact_id, OutboundMessage.kind == ONCALL_KIND
-    )
+    of_contact = Conversation.contact_id
+    last_in = select(func.max(InboundMessage.received_at)).where(InboundMessage.contact_id == of_contact)
+    last_out = select(func.max(OutboundMessage.created_at)).where(OutboundMessage.contact_id == of_contact)
+    oncall = exists().where(OutboundMessage.contact_id == of_contact, OutboundMessage.kind == ONCALL_KIND)
+
+    def latest_request(column: Any) -> Any:  # of this conversation, by an index probe each
+        return (
+            select(column)
+            .where(PeerRequest.conversation_id == Conversation.id)
+            .order_by(PeerRequest.id.desc())
+            .limit(1)
+            .scalar_subquery()
+        )
+
     query = (
         select(
-            Conversation,
+            Conversation.id,
+            Conversation.contact_id,
+            Conversation.flow,
+            Conversation.state_cipher,
+            Conversation.urgent,
+            Conversation.channel,
+            Conversation.started_at,
+            Conversation.updated_at,
             Contact.phone_cipher,
             last_in.scalar_subquery().label("last_in"),
             last_out.scalar_subquery().label("last_out"),
+            latest_request(PeerRequest.topic).label("request_topic"),
+            latest_request(PeerRequest.status).label("request_status"),
         )
         .join(Contact, Contact.id == Conversation.contact_id)
         .where(
@@ -102,48 +119,42 @@ def conversations(
             ~oncall,
         )
     )
+    open_relays = (
+        select(Relay.conversation_id, Relay.peer_id, Relay.topic, Peer.name)
+        .join(Peer, Peer.id == Relay.peer_id)
+        .where(Relay.ended_at.is_(None))
+    )
+    if only is not None:
+        query = query.where(Conversation.id == only)
+        open_relays = open_relays.where(Relay.conversation_id == only)
     if oncall_numbers:
         query = query.where(Contact.phone_hash.not_in([cipher.lookup_hash(n) for n in oncall_numbers]))
     rows = session.execute(query).all()
-    relays = {
-        row.conversation_id: row
-        for row in session.execute(
-            select(Relay.conversation_id, Relay.peer_id, Relay.topic, Peer.name)
-            .join(Peer, Peer.id == Relay.peer_id)
-            .where(Relay.ended_at.is_(None))
-        )
-    }
-    requests = {  # the latest request of each conversation going on (ids ascend)
-        row.conversation_id: row
-        for row in session.execute(
-            select(PeerRequest.conversation_id, PeerRequest.topic, PeerRequest.status)
-            .join(Conversation, Conversation.id == PeerRequest.conversation_id)
-            .where(Conversation.ended_at.is_(None))
-            .order_by(PeerRequest.id)
-        )
-    }
-    listed = [
-        _conversation(
-            cipher, taxonomy, now, row, relays.get(row.Conversation.id), requests.get(row.Conversation.id)
-        )
-        for row in rows
-    ]
+    if not rows:
+        return []
+    relays = {row.conversation_id: row for row in session.execute(open_relays)}
+    listed = [_conversation(cipher, taxonomy, now, row, relays.get(row.id)) for row in rows]
     return sorted(listed, key=lambda c: (not c.urgent, -c.last_activity_at.timestamp(), -c.conversation_id))
 
 
 def _conversation(
-    cipher: DataCipher, taxonomy: Taxonomy, now: datetime, row: Any, relay: Any, request: Any
+    cipher: DataCipher, taxonomy: Taxonomy, now: datetime, row: Any, relay: Any
 ) -> ActiveConversation:
-    conversation: Conversation = row.Conversation
-    state = state_of(cipher, conversation) if conversation.state_cipher is not None else None
+    # A conversation not ended keeps its state (retention purges only long-ended ones).
+    state = (
+        FlowState.from_json(cipher.decrypt(row.state_cipher, STATE_CONTEXT))
+        if row.state_cipher is not None
+        else None
+    )
     step = (state.step if state else None) or ""
+    asked = row.request_status is not None  # the conversation has asked for a peer at least once
     if relay is not None:
         stage = "with a peer"
-    elif request is not None and request.status == WAITING:
+    elif asked and row.request_status == WAITING:
         stage = "waiting for a peer"
     else:
-        stage = _stage(conversation.flow, step)
-    told = relay.topic if relay is not None else request.topic if request is not None else None
+        stage = _stage(row.flow, step)
+    told = relay.topic if relay is not None else row.request_topic if asked else None
     if told is None:  # no peer asked for yet: the topic picked in the check-in, if any
         picked = state.values.get("topic", "") if state else ""
         topic = topic_label(taxonomy, picked) if taxonomy.get(picked) else ""
@@ -151,20 +162,20 @@ def _conversation(
         topic = topic_label(taxonomy, told)
     texts = [at for at in (row.last_in, row.last_out) if at is not None]
     return ActiveConversation(
-        conversation_id=conversation.id,
-        contact_id=conversation.contact_id,
+        conversation_id=row.id,
+        contact_id=row.contact_id,
         phone_last4=last4(cipher, row.phone_cipher),
-        flow=conversation.flow,
+        flow=row.flow,
         step=step,
         stage=stage,
-        started_at=conversation.started_at,
-        minutes=whole_minutes(conversation.started_at, now),
-        last_activity_at=max(texts) if texts else conversation.updated_at,
+        started_at=row.started_at,
+        minutes=whole_minutes(row.started_at, now),
+        last_activity_at=max(texts) if texts else row.updated_at,
         peer_id=relay.peer_id if relay is not None else None,
         peer_name=relay.name if relay is not None else "",
         topic_label=topic,
-        urgent=conversation.urgent,
-        channel=conversation.channel,
+        urgent=row.urgent,
+        channel=row.channel,
     )
 
 

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import update
 
 from service.adapters import dashboard_views, matching, peers, transcripts
-from service.adapters.models import Alert, Peer
+from service.adapters.models import Alert, Conversation, Peer
 from service.core.matching import Need
 from tests.integration.test_conversations import MONDAY_10AM_NEW_YORK
 from tests.support.peer_line import SEEKER
@@ -106,6 +106,30 @@ def test_conversations_show_where_each_seeker_is_and_which_peer_they_talk_with(p
         ("•••• 0003", False),  # the check-in now asks for the topic
     ]  # the on-call coordinator got the crisis alert text: known as on call from then on
     assert view(phones, "conversations")[1].step == "topic"
+
+
+def test_one_conversation_reads_as_its_row_in_the_list_and_an_unlisted_one_as_none(phones):
+    phones.add_peer(SAM, "Sam", "alcohol")
+    phones.seeker_asks_for_a_peer()
+    phones.text(SAM, "1", SHARE)  # talking with Sam
+    phones.seeker_asks_for_a_peer(SECOND)  # waits: Sam, who fits, is busy
+    phones.text(ONCALL, "hi")
+    listed = view(phones, "conversations", oncall_numbers=(ONCALL,))
+    assert [(c.phone_last4, c.stage) for c in listed] == [
+        ("•••• 0003", "waiting for a peer"),
+        ("•••• 0002", "with a peer"),
+    ]
+    for row in listed:  # the conversation page's live refresh reads its own row only
+        assert view(phones, "conversations", oncall_numbers=(ONCALL,), only=row.conversation_id) == [row]
+
+    waiting = listed[0].conversation_id
+    phones.text(SECOND, "STOP")  # their conversation ends
+    sam, oncall = phones.contact_ids(SAM, ONCALL)
+    [oncall_conversation] = phones.rows(Conversation, contact_id=oncall)
+    sams = [c.id for c in phones.rows(Conversation, contact_id=sam)]  # his offer flow
+    assert sams
+    for unlisted in (waiting, oncall_conversation.id, *sams, 999_999):
+        assert view(phones, "conversations", oncall_numbers=(ONCALL,), only=unlisted) == []
 
 
 def test_a_peers_load_and_answers_are_counted_exactly(phones):
