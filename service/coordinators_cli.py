@@ -9,8 +9,8 @@ import click
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from service.adapters import accounts
-from service.adapters.models import AuditEvent, Coordinator
+from service.adapters import accounts, contacts
+from service.adapters.models import Coordinator
 from service.peers_cli import PeersError, cli_actor, open_runtime
 
 
@@ -32,11 +32,7 @@ def _password(from_stdin: bool) -> str:
 
 
 def _audit(session: Session, action: str, account_id: int, now: datetime) -> None:
-    session.add(
-        AuditEvent(
-            at=now, actor=cli_actor(), action=action, subject_type="coordinator", subject_id=account_id
-        )
-    )
+    contacts.audit(session, now, cli_actor(), action, "coordinator", account_id)
 
 
 @coordinators_group.command()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 
-from service.adapters import coordinator_actions, dashboard_views, peers
+from service.adapters import coordinator_actions, dashboard_views
 from service.web.dashboard.live import render_live
 from service.web.dashboard.signin import actor, guard, requires, runtime
 
@@ -50,7 +50,7 @@ def _done(peer_id: int, work: str) -> ResponseReturnValue:
                 actor=actor(),
             )
         flash(message)
-    except (coordinator_actions.ActionRefused, peers.PeerInvalid) as refused:
+    except coordinator_actions.ActionRefused as refused:
         flash(str(refused), "error")
     if request.form.get("from") == "list":  # a named page, never a URL from the form: no open redirect
         return redirect(url_for("peer_pages.index"))

@@ -25,8 +25,8 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 
-from service.adapters import accounts
-from service.adapters.models import AuditEvent, Coordinator
+from service.adapters import accounts, contacts
+from service.adapters.models import Coordinator
 from service.adapters.runtime import Runtime
 
 bp = Blueprint("signin", __name__, url_prefix="/dashboard")
@@ -56,11 +56,7 @@ def actor() -> str:
 def audit(action: str, subject_type: str, subject_id: int | None) -> None:
     rt = runtime()
     with rt.db.session() as db:
-        db.add(
-            AuditEvent(
-                at=rt.clock(), actor=actor(), action=action, subject_type=subject_type, subject_id=subject_id
-            )
-        )
+        contacts.audit(db, rt.clock(), actor(), action, subject_type, subject_id)
 
 
 def requires(role: str) -> Callable[[F], F]:
@@ -140,15 +136,7 @@ def _start_session(account_id: int) -> None:
     with rt.db.session() as db:
         account = db.get_one(Coordinator, account_id)
         token = accounts.open_session(db, account, rt.clock())
-        db.add(
-            AuditEvent(
-                at=rt.clock(),
-                actor=f"coordinator:{account.id}",
-                action="signed_in",
-                subject_type="coordinator",
-                subject_id=account.id,
-            )
-        )
+        contacts.audit(db, rt.clock(), f"coordinator:{account.id}", "signed_in", "coordinator", account.id)
     session.clear()  # a new session: nothing from before the sign-in carries over, CSRF secret included
     session[TOKEN] = token
 
